@@ -1,0 +1,1 @@
+"""Card faces, card printers (CUPS, spool), receipts (ESC/POS) and PDF documents."""

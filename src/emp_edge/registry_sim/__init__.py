@@ -1,0 +1,1 @@
+"""A registry simulator: a real HTTP server speaking the registry contract, for demos and tests."""

@@ -1,0 +1,1 @@
+"""Sync with the central student registry: pushes the outbox, pulls rosters by cursor."""

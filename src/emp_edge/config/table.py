@@ -1,0 +1,135 @@
+"""The settings table: every setting emp-edge has, with its default and its help text.
+
+A setting's name is ``section.key`` (or a bare ``key`` for the top level). In the TOML file it is
+``key`` under ``[section]``; in the environment it is ``EMP_EDGE_SECTION_KEY``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+#: the roles this version can run; `run` starts those named in ``roles``
+KNOWN_ROLES = ("web",)
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    kind: type = str
+    #: allowed values (for strings and for the items of lists), or None for any
+    choices: tuple[str, ...] | None = None
+    minimum: int | None = None
+    maximum: int | None = None
+
+    @property
+    def section(self) -> str:
+        return self.name.rpartition(".")[0]
+
+    @property
+    def key(self) -> str:
+        return self.name.rpartition(".")[2]
+
+    @property
+    def env_name(self) -> str:
+        return "EMP_EDGE_" + self.name.replace(".", "_").upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "data_dir",
+        "/var/lib/emp-edge",
+        "Folder for the database and spool folders; readable by the service user only.",
+    ),
+    Setting(
+        "roles",
+        ["web"],
+        "Roles this box runs: web (admin pages and kiosk screens); more come with their parts.",
+        kind=list,
+        choices=KNOWN_ROLES,
+    ),
+    Setting(
+        "timezone",
+        "Europe/Vilnius",
+        "Time zone of the school: decides today's date for validity, meals and the 21-day limit.",
+    ),
+    Setting(
+        "log_level",
+        "INFO",
+        "How much to log to stderr (journald).",
+        choices=LOG_LEVELS,
+    ),
+    Setting("school.code", "190000000", "Identification code of the school (§16.3)."),
+    Setting("school.name", "Demonstracinė mokykla", "Name of the school as printed on cards."),
+    Setting(
+        "school.municipality",
+        "",
+        "Municipality of the school (basket rules and reports).",
+    ),
+    Setting("web.host", "127.0.0.1", "Address the admin pages listen on."),
+    Setting(
+        "web.port", 8080, "Port the admin pages listen on.", kind=int, minimum=0, maximum=65535
+    ),
+    Setting("web.threads", 8, "Worker threads of the web server.", kind=int, minimum=1, maximum=64),
+    Setting(
+        "store.busy_timeout_ms",
+        5000,
+        "How long a write waits for another one to finish before giving up (milliseconds).",
+        kind=int,
+        minimum=0,
+        maximum=600_000,
+    ),
+    Setting(
+        "cards.replacement_fee_cents",
+        600,
+        "Fee for a paid card replacement, in cents (§38: 6.00 EUR).",
+        kind=int,
+        minimum=0,
+        maximum=100_000,
+    ),
+    Setting(
+        "cards.request_warn_days",
+        5,
+        "Flag a card request this many days before its 21-day limit (§42).",
+        kind=int,
+        minimum=0,
+        maximum=21,
+    ),
+)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def example_toml() -> str:
+    """The example config file: every setting with its help and its default, commented out."""
+    lines = [
+        "# emp-edge configuration: copy to /etc/emp-edge/emp-edge.toml, uncomment what you change.",
+        "# Every setting can also be given in the environment as EMP_EDGE_<SECTION>_<KEY>,",
+        "# which wins over this file. This file is made from the settings table in",
+        "# src/emp_edge/config/table.py; a test keeps the two the same.",
+    ]
+    section = None
+    for setting in sorted(SETTINGS, key=lambda s: (s.section, SETTINGS.index(s))):
+        if setting.section != section:
+            section = setting.section
+            if section:
+                lines += ["", f"[{section}]"]
+        lines.append("")
+        lines.append(f"# {setting.help}")
+        if setting.choices:
+            lines.append(f"# One of: {', '.join(setting.choices)}.")
+        lines.append(f"# Environment: {setting.env_name}")
+        lines.append(f"#{setting.key} = {_toml_value(setting.default)}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,94 @@
+"""The outbox: each change's event, written inside the change's own transaction.
+
+Sync reads it in ``seq`` order and pushes with ``event_id`` as the idempotency key.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlite_utils
+
+from emp_edge.domain.clock import Clock
+from emp_edge.errors import StoreError
+
+
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def to_json(payload: Mapping[str, Any]) -> str:
+    try:
+        return json.dumps(
+            payload,
+            ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
+            default=_json_default,
+        )
+    except (TypeError, ValueError) as err:
+        raise StoreError("an outbox payload must be JSON: {reason}", reason=str(err)) from err
+
+
+@dataclass(frozen=True)
+class OutboxEvent:
+    seq: int
+    event_id: str
+    type: str
+    payload: dict[str, Any]
+    created_at: str
+    attempts: int
+    acked_at: str | None
+
+
+@dataclass
+class Transaction:
+    """An open write transaction: change rows through ``db``/``execute``, then ``emit``."""
+
+    conn: sqlite3.Connection
+    db: sqlite_utils.Database
+    clock: Clock
+    events: list[str] = field(default_factory=list)
+
+    def now(self) -> str:
+        """The moment of this change, UTC ISO text."""
+        return self.clock.now().astimezone(UTC).isoformat()
+
+    def execute(self, sql: str, params: tuple[Any, ...] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
+        return self.conn.execute(sql, params)
+
+    def emit(self, type: str, payload: Mapping[str, Any]) -> str:
+        """Append an event to the outbox in this transaction; returns its id (UUIDv4)."""
+        if not type or not type.replace(".", "").replace("_", "").isalnum():
+            raise StoreError("an event type is dotted words, not {type!r}", type=type)
+        event_id = str(uuid.uuid4())
+        self.conn.execute(
+            "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?, ?, ?, ?)",
+            (event_id, type, to_json(payload), self.now()),
+        )
+        self.events.append(event_id)
+        return event_id
+
+
+def pending(conn: sqlite3.Connection, limit: int = 100) -> list[OutboxEvent]:
+    """Events not yet acknowledged, oldest first."""
+    rows = conn.execute(
+        "SELECT seq, event_id, type, payload, created_at, attempts, acked_at FROM outbox "
+        "WHERE acked_at IS NULL ORDER BY seq LIMIT ?",
+        (limit,),
+    ).fetchall()
+    return [OutboxEvent(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in rows]
+
+
+def backlog(conn: sqlite3.Connection) -> int:
+    """How many events wait for the registry."""
+    row = conn.execute("SELECT count(*) FROM outbox WHERE acked_at IS NULL").fetchone()
+    return int(row[0])

@@ -1,0 +1,1 @@
+"""Class lists (pupil rosters): read, check and import in one transaction."""

@@ -1,0 +1,274 @@
+"""The ``emp-edge`` command: init, run, demo, migrate, import classlist.
+
+Every error a person can cause (a bad file, a bad config, a bad argument) ends with one line
+saying what and where, and a non-zero exit: 2 for bad input, 1 when something else failed.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from emp_edge import __version__, app
+from emp_edge.config import Settings, load_settings
+from emp_edge.errors import ConfigError, EdgeError, InputError
+from emp_edge.roster.importer import ImportReport, School, import_classlist
+from emp_edge.store.accounts import NewUser, add_user, check_password, count_users
+from emp_edge.store.schools import ensure_school
+
+EXIT_BAD_INPUT = 2
+
+
+class Command(click.Group):
+    """Turns our errors into one clear line and an exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EdgeError as err:
+            click.echo(f"emp-edge: {err}", err=True)
+            ctx.exit(EXIT_BAD_INPUT if isinstance(err, InputError | ConfigError) else 1)
+
+
+def _settings(ctx: click.Context) -> Settings:
+    settings: Settings | None = ctx.obj.get("settings")
+    if settings is None:
+        settings = load_settings(ctx.obj["config"])
+        ctx.obj["settings"] = settings
+        app.setup_logging(settings["log_level"])
+    return settings
+
+
+@click.group(cls=Command, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="emp-edge")
+@click.option(
+    "--config",
+    "config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Config file (default /etc/emp-edge/emp-edge.toml, or $EMP_EDGE_CONFIG).",
+)
+@click.pass_context
+def main(ctx: click.Context, config: Path | None) -> None:
+    """emp-edge: the school's side of the electronic student ID card (EMP)."""
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config
+
+
+def _read_password(password_file: Path | None) -> str:
+    if password_file is not None:
+        try:
+            lines = password_file.read_text("utf-8").splitlines()
+        except OSError as err:
+            raise InputError(
+                "cannot read the password file: {reason}",
+                where=str(password_file),
+                reason=err.strerror or str(err),
+            ) from err
+        if not lines or not lines[0]:
+            raise InputError("the password file is empty", where=str(password_file))
+        return lines[0]
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True))
+
+
+@main.command()
+@click.option("--username", default="admin", show_default=True, help="Login of the first admin.")
+@click.option("--first-name", prompt="First name", help="First name of the admin (a named person).")
+@click.option("--last-name", prompt="Last name", help="Last name of the admin.")
+@click.option(
+    "--password-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Read the password from the first line of this file instead of asking.",
+)
+@click.pass_context
+def init(
+    ctx: click.Context, username: str, first_name: str, last_name: str, password_file: Path | None
+) -> None:
+    """Create the database and the first admin user."""
+    settings = _settings(ctx)
+    password = _read_password(password_file)
+    check_password(password, username)  # before anything is created
+    services = app.open_services(settings, create=True)
+    try:
+        if count_users(services.store.conn):
+            raise InputError(
+                "this database has users already; add more on the users page",
+                where=str(settings.db_path),
+            )
+        with services.store.transaction() as tx:
+            ensure_school(
+                tx,
+                settings["school.code"],
+                settings["school.name"],
+                settings["school.municipality"],
+            )
+            add_user(
+                tx,
+                NewUser(
+                    username=username,
+                    first_name=first_name,
+                    last_name=last_name,
+                    password=password,
+                    valid_from=services.clock.today(),
+                    is_admin=True,
+                ),
+            )
+    finally:
+        services.store.close()
+    click.echo(f"Database ready at {settings.db_path}; admin user '{username}' added.")
+
+
+@main.command()
+@click.pass_context
+def migrate(ctx: click.Context) -> None:
+    """Apply the database migrations this version brings."""
+    settings = _settings(ctx)
+    store = app.open_store(settings, create=False)
+    try:
+        done = store.migrate()
+    finally:
+        store.close()
+    if done:
+        for migration in done:
+            click.echo(f"applied {migration.number:04d} {migration.name}")
+    else:
+        click.echo("the database is up to date")
+
+
+@main.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Start the roles named in the config (web: the admin pages and /healthz)."""
+    settings = _settings(ctx)
+    services = app.open_services(settings, create=False)
+    running = app.start_roles(services)
+    click.echo(f"emp-edge {__version__} serving {running.url}", err=True)
+    app.serve_forever(running, services.store.close)
+
+
+@main.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="Port of the pages (0 picks a free one).",
+)
+@click.option("--pupils", type=click.IntRange(1, 5000), default=300, show_default=True)
+@click.option("--keep", is_flag=True, help="Keep the data folder when the demo stops.")
+@click.pass_context
+def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
+    """Run every role on a throw-away demo school, with no hardware and no network."""
+    from emp_edge.demo_school import make_classlist
+    from emp_edge.domain.school import school_year
+
+    base = _settings(ctx)
+    folder = Path(tempfile.mkdtemp(prefix="emp-edge-demo-"))
+    settings = base.replace(
+        data_dir=str(folder),
+        web__port=port,
+        web__host="127.0.0.1",
+        school__name="Demonstracinė Šaltinio progimnazija",
+    )
+    services = app.open_services(settings, create=True)
+    today = services.clock.today()
+    classlist = folder / "demo-klasiu-sarasas.csv"
+    make_classlist(classlist, pupils=pupils, school_year=school_year(today))
+    password = "demo-" + secrets.token_urlsafe(9)
+    with services.store.transaction() as tx:
+        add_user(
+            tx,
+            NewUser(
+                username="admin",
+                first_name="Demo",
+                last_name="Administratorė",
+                password=password,
+                valid_from=today,
+                is_admin=True,
+            ),
+        )
+    report = import_classlist(
+        services.store, classlist, School(settings["school.code"], settings["school.name"])
+    )
+    running = app.start_roles(services)
+    click.echo(f"Demo school: {report.imported} pupils, data in {folder}")
+    click.echo(f"Admin login: admin / {password}")
+    click.echo(f"Open {running.url}  (Ctrl-C stops the demo)", nl=True)
+    sys.stdout.flush()
+
+    def clean_up() -> None:
+        services.store.close()
+        if not keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    app.serve_forever(running, clean_up)
+
+
+@main.group("import")
+def import_group() -> None:
+    """Import data from files."""
+
+
+class _StderrProgress:
+    """Progress of a long import, a line each tenth, on stderr (stdout stays clean for --json)."""
+
+    def __init__(self) -> None:
+        self.shown = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < 1000:
+            return
+        tenth = done * 10 // total
+        if tenth != self.shown:
+            self.shown = tenth
+            click.echo(f"importing: {done}/{total} rows", err=True)
+
+
+@import_group.command("classlist")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def import_classlist_command(ctx: click.Context, file: Path, dry_run: bool, as_json: bool) -> None:
+    """Import a class list (CSV or XLSX with Lithuanian headers) in one transaction."""
+    settings = _settings(ctx)
+    if not file.exists():
+        raise InputError("the file does not exist", where=str(file))
+    school = School(
+        settings["school.code"], settings["school.name"], settings["school.municipality"]
+    )
+    if dry_run:
+        report = import_classlist(None, file, school, dry_run=True)
+    else:
+        services = app.open_services(settings, create=False)
+        try:
+            report = import_classlist(services.store, file, school, progress=_StderrProgress())
+        finally:
+            services.store.close()
+    _print_report(report, file, as_json)
+    if not report.ok:
+        ctx.exit(EXIT_BAD_INPUT)
+
+
+def _print_report(report: ImportReport, file: Path, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False))
+        return
+    if report.errors:
+        click.echo(f"{file}: {len(report.errors)} bad row(s); nothing was imported:", err=True)
+        for error in report.errors:
+            click.echo(f"  line {error.line}: {error.reason}", err=True)
+        return
+    if report.dry_run:
+        click.echo(f"{file}: {report.imported} rows are good (dry run: nothing written)")
+    else:
+        click.echo(
+            f"{file}: imported {report.imported} rows ({report.created} new, "
+            f"{report.updated} updated, {report.unchanged} unchanged)"
+        )

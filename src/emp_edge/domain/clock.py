@@ -10,9 +10,11 @@ from typing import Protocol
 class Clock(Protocol):
     """Where the current moment comes from; the school's date is local, moments are aware."""
 
-    def now(self) -> datetime: ...
+    def now(self) -> datetime:
+        """The current moment, time-zone aware."""
 
-    def today(self) -> date: ...
+    def today(self) -> date:
+        """The school's date now, in the school's time zone."""
 
 
 @dataclass

@@ -214,3 +214,15 @@ def test_progress_is_reported(store: Store, tmp_path: Path, rows: list[list[str]
         progress=lambda done, total: seen.append((done, total)),
     )
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+
+
+def test_english_headers_read_sex_the_english_way(
+    store: Store, tmp_path: Path, rows: list[list[str]]
+) -> None:
+    header = ["Surname", "First name", "Personal code", "Date of birth", "Class", "Sex"]
+    rows[0].append("F")  # female in English (in Lithuanian M would be female)
+    rows[1].append("M")  # male
+    rows[2].append("M")  # a girl marked male
+    rows[3].append("male")
+    report = import_classlist(store, write_csv(tmp_path / "l.csv", rows, header=header), SCHOOL)
+    assert [e.line for e in report.errors] == [4]

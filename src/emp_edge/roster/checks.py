@@ -120,7 +120,9 @@ def check_row(row: Row, layout: Layout) -> CheckedPupil | RowError:
         given = _text(cell(Column.SEX))
         sex = _SEX[layout.english].get(given.lower())
         if sex is None:
-            reasons.append(f"{LABELS[Column.SEX]} {given!r} is not V or M")
+            reasons.append(
+                f"{LABELS[Column.SEX]} {given!r} is not {'M or F' if layout.english else 'V or M'}"
+            )
         elif sex != code.sex:
             reasons.append(f"{LABELS[Column.SEX]} {given!r} does not agree with the personal code")
     school_class: SchoolClass | None = None

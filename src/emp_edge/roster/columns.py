@@ -20,35 +20,22 @@ class Column(StrEnum):
 
 
 #: how each column is written in the files schools have (normalised: lower case, no diacritics,
-#: letters and digits only); Lithuanian first, English too
-HEADERS: dict[Column, tuple[str, ...]] = {
-    Column.FIRST_NAME: ("vardas", "vardai", "mokiniovardas", "firstname", "givenname"),
-    Column.LAST_NAME: (
-        "pavarde",
-        "pavardes",
-        "mokiniopavarde",
-        "lastname",
-        "surname",
-        "familyname",
-    ),
-    Column.PERSONAL_CODE: (
-        "asmenskodas",
-        "ak",
-        "mokinioasmenskodas",
-        "personalcode",
-        "personalidentificationnumber",
-    ),
-    Column.BIRTH_DATE: ("gimimodata", "gimdata", "birthdate", "dateofbirth"),
-    Column.CLASS: (
-        "klase",
-        "klasegrupe",
-        "klasesgrupe",
-        "klasespavadinimas",
-        "class",
-        "grade",
-        "form",
-    ),
-    Column.SEX: ("lytis", "sex", "gender"),
+#: letters and digits only)
+LITHUANIAN_HEADERS: dict[Column, tuple[str, ...]] = {
+    Column.FIRST_NAME: ("vardas", "vardai", "mokiniovardas"),
+    Column.LAST_NAME: ("pavarde", "pavardes", "mokiniopavarde"),
+    Column.PERSONAL_CODE: ("asmenskodas", "ak", "mokinioasmenskodas"),
+    Column.BIRTH_DATE: ("gimimodata", "gimdata"),
+    Column.CLASS: ("klase", "klasegrupe", "klasesgrupe", "klasespavadinimas"),
+    Column.SEX: ("lytis",),
+}
+ENGLISH_HEADERS: dict[Column, tuple[str, ...]] = {
+    Column.FIRST_NAME: ("firstname", "givenname"),
+    Column.LAST_NAME: ("lastname", "surname", "familyname"),
+    Column.PERSONAL_CODE: ("personalcode", "personalidentificationnumber"),
+    Column.BIRTH_DATE: ("birthdate", "dateofbirth"),
+    Column.CLASS: ("class", "grade", "form"),
+    Column.SEX: ("sex", "gender"),
 }
 REQUIRED = (Column.FIRST_NAME, Column.LAST_NAME, Column.PERSONAL_CODE, Column.CLASS)
 #: Lithuanian names of the columns, for messages
@@ -67,7 +54,13 @@ def normalise(header: object) -> str:
     return "".join(ch for ch in text if ch.isalnum() and not unicodedata.combining(ch))
 
 
-_LOOKUP = {alias: column for column, aliases in HEADERS.items() for alias in aliases}
+_LOOKUP = {
+    alias: column
+    for headers in (LITHUANIAN_HEADERS, ENGLISH_HEADERS)
+    for column, aliases in headers.items()
+    for alias in aliases
+}
+_ENGLISH = frozenset(alias for aliases in ENGLISH_HEADERS.values() for alias in aliases)
 
 
 @dataclass(frozen=True)
@@ -105,24 +98,5 @@ def find_layout(rows: list[Row], where: str) -> Layout:
             missing=", ".join(missing),
             needed=", ".join(LABELS[c] for c in REQUIRED),
         )
-    english = all(
-        normalise(row.cells[i])
-        in {
-            "firstname",
-            "lastname",
-            "personalcode",
-            "class",
-            "surname",
-            "givenname",
-            "grade",
-            "form",
-            "familyname",
-            "birthdate",
-            "dateofbirth",
-            "sex",
-            "gender",
-            "personalidentificationnumber",
-        }
-        for i in positions.values()
-    )
+    english = all(normalise(row.cells[i]) in _ENGLISH for i in positions.values())
     return Layout(row.line, positions, english)

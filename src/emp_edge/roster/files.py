@@ -31,7 +31,8 @@ class Row:
 def read_rows(path: Path) -> list[Row]:
     """Every non-empty row of the file, with its line number."""
     try:
-        head = path.read_bytes()[:4]
+        with path.open("rb") as fh:
+            head = fh.read(4)
     except OSError as err:
         raise InputError(
             "cannot read the file: {reason}", where=str(path), reason=err.strerror or str(err)

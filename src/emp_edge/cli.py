@@ -61,6 +61,11 @@ def main(ctx: click.Context, config: Path | None) -> None:
     ctx.obj["config"] = config
 
 
+def _school(settings: Settings) -> School:
+    """The school this box serves, as the settings name it."""
+    return School(settings["school.code"], settings["school.name"], settings["school.municipality"])
+
+
 def _read_password(password_file: Path | None) -> str:
     if password_file is not None:
         try:
@@ -102,12 +107,8 @@ def init(
                 where=str(settings.db_path),
             )
         with services.store.transaction() as tx:
-            ensure_school(
-                tx,
-                settings["school.code"],
-                settings["school.name"],
-                settings["school.municipality"],
-            )
+            school = _school(settings)
+            ensure_school(tx, school.code, school.name, school.municipality)
             add_user(
                 tx,
                 NewUser(
@@ -193,9 +194,7 @@ def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
                 is_admin=True,
             ),
         )
-    report = import_classlist(
-        services.store, classlist, School(settings["school.code"], settings["school.name"])
-    )
+    report = import_classlist(services.store, classlist, _school(settings))
     running = app.start_roles(services)
     click.echo(f"Demo school: {report.imported} pupils, data in {folder}")
     click.echo(f"Admin login: admin / {password}")
@@ -240,9 +239,7 @@ def import_classlist_command(ctx: click.Context, file: Path, dry_run: bool, as_j
     settings = _settings(ctx)
     if not file.exists():
         raise InputError("the file does not exist", where=str(file))
-    school = School(
-        settings["school.code"], settings["school.name"], settings["school.municipality"]
-    )
+    school = _school(settings)
     if dry_run:
         report = import_classlist(None, file, school, dry_run=True)
     else:

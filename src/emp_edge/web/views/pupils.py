@@ -1,0 +1,7 @@
+"""The pupils pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+blueprint = Blueprint("pupils", __name__, url_prefix="/pupils")

@@ -17,13 +17,17 @@ from typing import Any
 import click
 
 from emp_edge import __version__, app
+from emp_edge.cli_users import audit_group, user_group
 from emp_edge.config import Settings, load_settings
+from emp_edge.domain.access import Grants
 from emp_edge.errors import ConfigError, EdgeError, InputError
 from emp_edge.roster.importer import ImportReport, School, import_classlist
 from emp_edge.store.accounts import NewUser, add_user, check_password, count_users
 from emp_edge.store.schools import ensure_school
 
 EXIT_BAD_INPUT = 2
+#: the first admin of a school manages every area; later accounts get only what they need
+FIRST_ADMIN_RIGHTS = Grants.everything().levels
 
 
 class Command(click.Group):
@@ -59,6 +63,10 @@ def main(ctx: click.Context, config: Path | None) -> None:
     """emp-edge: the school's side of the electronic student ID card (EMP)."""
     ctx.ensure_object(dict)
     ctx.obj["config"] = config
+
+
+main.add_command(user_group)
+main.add_command(audit_group)
 
 
 def _school(settings: Settings) -> School:
@@ -118,6 +126,7 @@ def init(
                     password=password,
                     valid_from=services.clock.today(),
                     is_admin=True,
+                    levels=FIRST_ADMIN_RIGHTS,
                 ),
             )
     finally:
@@ -192,6 +201,7 @@ def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
                 password=password,
                 valid_from=today,
                 is_admin=True,
+                levels=FIRST_ADMIN_RIGHTS,
             ),
         )
     report = import_classlist(services.store, classlist, _school(settings))

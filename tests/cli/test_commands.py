@@ -7,8 +7,9 @@ import signal
 import sqlite3
 from pathlib import Path
 
+import httpx
 import pytest
-from helpers import Lines, emp_edge, environment, get, start
+from helpers import Lines, emp_edge, environment, get, sign_in, start
 
 from emp_edge import __version__
 from emp_edge.demo_school import make_classlist
@@ -201,8 +202,8 @@ def test_unknown_command_and_argument(env: dict[str, str]) -> None:
     assert "--port" in result.stderr
 
 
-def test_run_serves_health_and_placeholder_until_sigterm(
-    initialised: Path, env: dict[str, str]
+def test_run_serves_the_pages_until_sigterm(
+    initialised: Path, env: dict[str, str], password_file: Path
 ) -> None:
     process = start(
         "run",
@@ -216,9 +217,17 @@ def test_run_serves_health_and_placeholder_until_sigterm(
         assert health.json()["status"] == "ok"
         assert health.json()["pending_migrations"] == 0
         page = get(url)
-        assert page.status_code == 200
-        assert "Šaltinio progimnazija" in page.text
-        assert page.headers["X-Frame-Options"] == "DENY"
+        assert page.status_code == 302
+        assert page.headers["location"].startswith("/login")
+        with httpx.Client(timeout=10) as client:
+            login = client.get(url + "login")
+            assert "Prisijungti" in login.text  # Lithuanian first
+            assert login.headers["X-Frame-Options"] == "DENY"
+            password = password_file.read_text("utf-8").splitlines()[0]
+            dashboard = sign_in(client, url, "admin", password)
+            assert dashboard.status_code == 200
+            assert "Šaltinio progimnazija" in dashboard.text
+            assert "Rūta Žemaitė" in dashboard.text
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=20) == 0
@@ -230,11 +239,12 @@ def test_demo_runs_a_school_and_throws_it_away(env: dict[str, str]) -> None:
         assert process.stdout is not None
         out = Lines(process.stdout)
         folder = Path(out.wait_for(r"data in (\S+)")[1])
-        assert out.wait_for(r"Admin login: admin / \S+")
+        password = out.wait_for(r"Admin login: admin / (\S+)")[1]
         url = out.wait_for(r"Open (http://127\.0\.0\.1:\d+/)")[1]
         assert get(url + "healthz").json()["status"] == "ok"
-        page = get(url)
-        assert '<strong id="pupils">300</strong>' in page.text
+        with httpx.Client(timeout=10) as client:
+            page = sign_in(client, url, "admin", password)
+        assert '<dd data-live="today.pupils">300</dd>' in page.text
         conn = sqlite3.connect(folder / "emp-edge.db")
         labels = {r[0] for r in conn.execute("SELECT label FROM classes")}
         assert {"1a", "8b", "Ia", "IIa", "IIIa", "IVa"} <= labels

@@ -128,7 +128,10 @@ def _check_details(details: Details) -> Details:
         raise InputError("the account cannot end before it begins", where="valid_to")
     code = details.personal_code.strip()
     if code:
-        code = personal_code.parse(code).code
+        try:
+            code = personal_code.parse(code).code
+        except InputError as err:  # the same reason, placed at the form's field
+            raise InputError(err.template, where="personal_code", **err.params) from None
     if details.email.strip() and "@" not in details.email:
         raise InputError("this is not an e-mail address", where="email")
     texts = {
@@ -249,7 +252,9 @@ def set_password(tx: Transaction, user_id: int, password: str) -> None:
 
 def set_language(tx: Transaction, user_id: int, language: str) -> None:
     if language not in LANGUAGES:
-        raise InputError("the language {language} is not offered", where="language", language=language)
+        raise InputError(
+            "the language {language} is not offered", where="language", language=language
+        )
     tx.execute(
         "UPDATE users SET language = ?, updated_at = ? WHERE id = ?", (language, tx.now(), user_id)
     )
@@ -331,3 +336,35 @@ def _require(conn: sqlite3.Connection, user_id: int) -> Account:
 
 def count_users(conn: sqlite3.Connection) -> int:
     return int(conn.execute("SELECT count(*) FROM users").fetchone()[0])
+
+
+def describe_rights(levels: Mapping[Area, Level], *, is_admin: bool) -> str:
+    """The rights in a few words, for the audit trail: "admin=no; cards=manager, lists=viewer"."""
+    held = [f"{area.value}={levels[area].name.lower()}" for area in Area if levels.get(area)]
+    return f"admin={_yes(is_admin)}; " + (", ".join(held) or "no rights")
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def describe_change(
+    before: Account, details: Details, levels: Mapping[Area, Level], *, is_admin: bool
+) -> str:
+    """What an edit changes, for the audit trail: the names of changed fields (never their
+    values, which may be personal), and the rights old→new. Empty when nothing changes."""
+    parts: list[str] = []
+    changed = [
+        f.name
+        for f in fields(Details)
+        if getattr(before.details, f.name) != getattr(details, f.name)
+    ]
+    if changed:
+        parts.append("fields: " + ", ".join(changed))
+    for area in Area:
+        old, new = before.grants.level(area), levels.get(area, Level.NONE)
+        if old != new:
+            parts.append(f"{area.value}: {old.name.lower()}→{new.name.lower()}")
+    if before.grants.is_admin != is_admin:
+        parts.append(f"admin: {_yes(before.grants.is_admin)}→{_yes(is_admin)}")
+    return "; ".join(parts)

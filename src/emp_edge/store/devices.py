@@ -46,7 +46,9 @@ def report(store: Store, name: str, kind: DeviceKind, state: DeviceState, detail
 
 
 def list_devices(conn: sqlite3.Connection) -> list[Device]:
-    rows = conn.execute("SELECT name, kind, state, detail, seen_at FROM devices ORDER BY kind, name")
+    rows = conn.execute(
+        "SELECT name, kind, state, detail, seen_at FROM devices ORDER BY kind, name"
+    )
     return [
         Device(name, DeviceKind(kind), DeviceState(state), detail, seen_at)
         for name, kind, state, detail, seen_at in rows

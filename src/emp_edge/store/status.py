@@ -51,7 +51,9 @@ def today_counts(conn: sqlite3.Connection, since: str, before: str) -> TodayCoun
         cards_issued=count(
             "SELECT count(*) FROM card_events WHERE to_state = 'issued' AND at >= ? AND at < ?"
         ),
-        logins=count("SELECT count(*) FROM audit_log WHERE action = 'login' AND at >= ? AND at < ?"),
+        logins=count(
+            "SELECT count(*) FROM audit_log WHERE action = 'login' AND at >= ? AND at < ?"
+        ),
     )
 
 

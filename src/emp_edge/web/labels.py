@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext, lazy_gettext
+from flask_babel import lazy_gettext
 from flask_babel.speaklater import LazyString
 
 from emp_edge.domain.access import Area, Level, Need, Rule
+from emp_edge.web.i18n import gettext
 
 AREA_NAMES: dict[Area, LazyString] = {
     Area.PERSONAL_DATA: lazy_gettext("pupil personal data"),

@@ -23,7 +23,9 @@ def message(event: str, data: dict[str, Any]) -> str:
     return f"event: {event}\ndata: {body}\n\n"
 
 
-def stream(produce: Produce, *, interval: float | None = None, lifetime: float | None = None) -> Response:
+def stream(
+    produce: Produce, *, interval: float | None = None, lifetime: float | None = None
+) -> Response:
     """A response that sends what ``produce`` returns; it returns None when there is no more."""
     config = current_app.config
     every = interval if interval is not None else config["LIVE_INTERVAL_SECONDS"]

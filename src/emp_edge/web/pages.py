@@ -6,14 +6,13 @@ import logging
 
 from flask import Flask, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from emp_edge.domain.access import Rule
 from emp_edge.errors import EdgeError, InputError
 from emp_edge.web.access import wants_page
-from emp_edge.web.i18n import error_text
+from emp_edge.web.i18n import error_text, gettext
 from emp_edge.web.labels import rule_text
 
 log = logging.getLogger(__name__)
@@ -59,7 +58,9 @@ def other_http(err: HTTPException) -> ResponseReturnValue:
         return _problem(413, gettext("The file is too large"), gettext("Choose a smaller file."))
     if code == 405:
         return _problem(405, gettext("Not here"), gettext("This page does not take that request."))
-    return _problem(code, gettext("The request was not understood"), gettext("Go back and try again."))
+    return _problem(
+        code, gettext("The request was not understood"), gettext("Go back and try again.")
+    )
 
 
 def edge_error(err: EdgeError) -> ResponseReturnValue:

@@ -24,7 +24,6 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -43,7 +42,7 @@ from emp_edge.store.accounts import (
 from emp_edge.store.audit import Entry, record
 from emp_edge.store.logins import clear_failures, locked_until, record_failure
 from emp_edge.web.access import audit, needs, services, source, wants_page
-from emp_edge.web.i18n import LANGUAGES
+from emp_edge.web.i18n import LANGUAGES, gettext
 
 IDLE_TIMEOUT = timedelta(minutes=15)
 ABSOLUTE_TIMEOUT = timedelta(hours=8)
@@ -241,4 +240,3 @@ def setup(app: Flask) -> None:
 
     manager.unauthorized_handler(unauthorized)
     app.before_request(check_session_age)
-

@@ -1,7 +1,150 @@
-"""The cards pages."""
+"""The cards pages: cards by state, the open requests against the 21-day limit, the blanks."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Blueprint, render_template
+from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext
+from flask_babel.speaklater import LazyString
+
+from emp_edge.domain.access import Area, viewer
+from emp_edge.domain.cards import (
+    REQUEST_DAYS,
+    CardState,
+    RequestStatus,
+    request_due_date,
+    request_status,
+)
+from emp_edge.store.card_lists import (
+    BLANK_STATES,
+    OpenRequest,
+    blanks_by_state,
+    cards_by_state,
+    open_requests,
+)
+from emp_edge.web.access import audit_view, may, needs, services
 
 blueprint = Blueprint("cards", __name__, url_prefix="/cards")
+
+CARD_STATE_NAMES: dict[CardState, LazyString] = {
+    CardState.REQUESTED: lazy_gettext("requested"),
+    CardState.PERSONALISED: lazy_gettext("personalised"),
+    CardState.ISSUED: lazy_gettext("issued"),
+    CardState.RETURNED: lazy_gettext("returned"),
+    CardState.REPLACED: lazy_gettext("replaced"),
+    CardState.EXPIRED: lazy_gettext("expired"),
+    CardState.SPOILED: lazy_gettext("spoiled in printing"),
+    CardState.DESTROYED: lazy_gettext("destroyed"),
+    CardState.CANCELLED: lazy_gettext("request withdrawn"),
+}
+REQUEST_STATUS_NAMES: dict[RequestStatus, LazyString] = {
+    RequestStatus.ON_TIME: lazy_gettext("on time"),
+    RequestStatus.DUE_SOON: lazy_gettext("due soon"),
+    RequestStatus.OVERDUE: lazy_gettext("overdue"),
+}
+REQUESTED_BY_NAMES: dict[str, LazyString] = {
+    "pupil": lazy_gettext("pupil"),
+    "parent": lazy_gettext("parent or guardian"),
+}
+BLANK_STATE_NAMES: dict[str, LazyString] = {
+    "received": lazy_gettext("received, not used yet"),
+    "used": lazy_gettext("used for a card"),
+    "spoiled": lazy_gettext("spoiled"),
+    "destroyed": lazy_gettext("destroyed"),
+}
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """An open request with where it stands against the 21-day limit (§42)."""
+
+    request: OpenRequest
+    due: date
+    days_left: int  # negative when overdue
+    status: RequestStatus
+
+
+def _request_rows(requests: list[OpenRequest], today: date, warn_days: int) -> list[RequestRow]:
+    rows = []
+    for request in requests:
+        due = request_due_date(request.requested_on)
+        status = request_status(request.requested_on, today, warn_days=warn_days)
+        rows.append(RequestRow(request, due, (due - today).days, status))
+    return rows
+
+
+def number_ranges(numbers: list[str]) -> list[str]:
+    """Blank numbers with runs written as ranges: 000101, 000102, 000103 → "000101–000103"."""
+    ranges: list[str] = []
+    run: list[str] = []
+
+    def follows(before: str, number: str) -> bool:
+        head_a, digits_a = _split_number(before)
+        head_b, digits_b = _split_number(number)
+        return (
+            bool(digits_a and digits_b)
+            and (head_a, len(digits_a)) == (head_b, len(digits_b))
+            and int(digits_b) == int(digits_a) + 1
+        )
+
+    for number in numbers:
+        if run and follows(run[-1], number):
+            run.append(number)
+            continue
+        if run:
+            ranges.append(run[0] if len(run) == 1 else f"{run[0]}–{run[-1]}")
+        run = [number]
+    if run:
+        ranges.append(run[0] if len(run) == 1 else f"{run[0]}–{run[-1]}")
+    return ranges
+
+
+def _split_number(number: str) -> tuple[str, str]:
+    """A blank number's text before its trailing digits, and those digits."""
+    end = len(number)
+    while end > 0 and number[end - 1].isdigit():
+        end -= 1
+    return number[:end], number[end:]
+
+
+@blueprint.get("/")
+@needs(viewer(Area.CARDS))
+def index() -> ResponseReturnValue:
+    app = services()
+    conn = app.store.conn
+    today = app.clock.today()
+    rows = _request_rows(open_requests(conn), today, int(app.settings["cards.request_warn_days"]))
+    if rows:
+        audit_view("cards.listed", detail=f"open_requests={len(rows)}")
+    by_status = {status: 0 for status in RequestStatus}
+    for row in rows:
+        by_status[row.status] += 1
+    return render_template(
+        "cards/index.html",
+        by_state=cards_by_state(conn),
+        state_names=CARD_STATE_NAMES,
+        rows=rows,
+        by_status=by_status,
+        status_names=REQUEST_STATUS_NAMES,
+        requested_by_names=REQUESTED_BY_NAMES,
+        request_days=REQUEST_DAYS,
+        today=today,
+        show_blanks=may(viewer(Area.BLANKS)),
+        link_pupils=may(viewer(Area.PERSONAL_DATA)),
+    )
+
+
+@blueprint.get("/blanks")
+@needs(viewer(Area.BLANKS))
+def blanks() -> ResponseReturnValue:
+    found = blanks_by_state(services().store.conn)
+    states = [
+        (state, BLANK_STATE_NAMES[state], len(found[state]), number_ranges(found[state]))
+        for state in BLANK_STATES
+    ]
+    return render_template(
+        "cards/blanks.html", states=states, total=sum(len(n) for n in found.values())
+    )

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, render_template
-from flask_babel import lazy_gettext
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext
 
 from emp_edge import __version__
 from emp_edge.domain.access import PUBLIC, SIGNED_IN
@@ -73,7 +73,9 @@ def status() -> dict[str, Any]:
 @blueprint.get("/")
 @needs(SIGNED_IN)
 def index() -> ResponseReturnValue:
-    return render_template("dashboard.html", status=status(), school=services().settings["school.name"])
+    return render_template(
+        "dashboard.html", status=status(), school=services().settings["school.name"]
+    )
 
 
 @blueprint.get("/status/events")

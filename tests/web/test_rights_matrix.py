@@ -1,0 +1,187 @@
+"""Every route × every role: built from the app's registered routes, so a new route without a rule
+(or with a rule nobody wrote down here) fails the suite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from visitor import make_user
+
+from emp_edge.domain.access import (
+    ADMIN,
+    PUBLIC,
+    SIGNED_IN,
+    Area,
+    Grants,
+    Level,
+    Rule,
+    manager,
+    viewer,
+)
+from emp_edge.services import Services
+from emp_edge.web import create_app
+from emp_edge.web.access import rule_of
+
+PD = Area.PERSONAL_DATA
+
+#: what each page and action needs; the lead's decisions are in docs/decisions.md
+EXPECTED: dict[str, Rule] = {
+    "static": PUBLIC,
+    "dashboard.healthz": PUBLIC,
+    "session.login": PUBLIC,
+    "session.choose_language": PUBLIC,
+    "session.logout": SIGNED_IN,
+    "dashboard.index": SIGNED_IN,
+    "dashboard.status_events": SIGNED_IN,
+    "sync.index": SIGNED_IN,
+    "pupils.index": viewer(PD),
+    "pupils.show": viewer(PD),
+    "pupils.import_classlist": manager(PD),
+    "pupils.import_job": manager(PD),
+    "pupils.import_job_events": manager(PD),
+    "cards.index": viewer(Area.CARDS),
+    "cards.blanks": viewer(Area.BLANKS),
+    "canteen.index": viewer(Area.LISTS),
+    "clubs.index": viewer(Area.LEARNING_DATA),
+    "users.index": ADMIN,
+    "users.new": ADMIN,
+    "users.edit": ADMIN,
+    "users.disable": ADMIN,
+    "users.enable": ADMIN,
+    "users.reset_password": ADMIN,
+    "audit.index": ADMIN,
+    "settings.index": ADMIN,
+}
+
+SAMPLE_ARGUMENTS: dict[str, Any] = {
+    "pupil_id": 1,
+    "user_id": 2,  # the "target" account below, never the one doing the request
+    "job_id": "no-such-job",
+    "filename": "app.css",
+}
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    grants: Grants | None  # None: nobody signed in
+
+
+ROLES: list[Role] = [
+    Role("anonymous", None),
+    Role("nothing", Grants()),
+    Role("admin-only", Grants(is_admin=True)),
+    *(Role(f"viewer-{a}", Grants({a: Level.VIEWER})) for a in Area),
+    *(Role(f"manager-{a}", Grants({a: Level.MANAGER})) for a in Area),
+]
+
+
+@pytest.fixture
+def matrix_app(services: Services) -> Flask:
+    app = create_app(
+        services,
+        {
+            "TESTING": True,
+            "SECRET_KEY": "m" * 32,
+            "WTF_CSRF_ENABLED": False,
+            "LIVE_LIFETIME_SECONDS": 0,
+        },
+    )
+    make_user(services.store, "someone")  # id 1
+    make_user(services.store, "target")  # id 2: what user routes act on
+    return app
+
+
+def _requests(app: Flask) -> list[tuple[str, str, str]]:
+    """(endpoint, method, url) for every registered route."""
+    found = []
+    with app.test_request_context():
+        for url_rule in app.url_map.iter_rules():
+            missing = [a for a in url_rule.arguments if a not in SAMPLE_ARGUMENTS]
+            assert not missing, f"{url_rule.endpoint}: give SAMPLE_ARGUMENTS for {missing}"
+            url = app.url_for(
+                url_rule.endpoint, **{a: SAMPLE_ARGUMENTS[a] for a in url_rule.arguments}
+            )
+            for method in sorted((url_rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                found.append((url_rule.endpoint, method, url))
+    return found
+
+
+def _client_as(app: Flask, services: Services, role_index: int) -> FlaskClient:
+    client = app.test_client()
+    role = ROLES[role_index]
+    if role.grants is None:
+        return client
+    found = services.store.conn.execute(
+        "SELECT id FROM users WHERE username = ?", (f"role{role_index}",)
+    ).fetchone()
+    if found:
+        user_id = found[0]
+    else:
+        user_id = make_user(
+            services.store,
+            f"role{role_index}",
+            admin=role.grants.is_admin,
+            levels=role.grants.levels,
+        )
+    now = services.clock.now().timestamp()
+    with client.session_transaction() as session:
+        session.update(_user_id=str(user_id), _fresh=True, signed_in_at=now, seen_at=now)
+    return client
+
+
+def test_every_route_has_the_rule_written_here(matrix_app: Flask) -> None:
+    endpoints = {rule.endpoint for rule in matrix_app.url_map.iter_rules()}
+    assert endpoints - set(EXPECTED) == set(), "a route with no expected rule: add it to EXPECTED"
+    assert set(EXPECTED) - endpoints == set(), "EXPECTED names a route the app does not have"
+    with matrix_app.test_request_context():
+        for endpoint, wanted in EXPECTED.items():
+            assert rule_of(endpoint) == wanted, endpoint
+
+
+def _refused(status: int, location: str) -> bool:
+    return status in (401, 403) or (status == 302 and "/login" in location)
+
+
+@pytest.mark.parametrize("role_index", range(len(ROLES)), ids=[r.name for r in ROLES])
+def test_route_by_role(matrix_app: Flask, services: Services, role_index: int) -> None:
+    role = ROLES[role_index]
+    wrong = []
+    for endpoint, method, url in _requests(matrix_app):
+        if endpoint == "session.logout":
+            continue  # checked below: it ends the session the other requests use
+        client = _client_as(matrix_app, services, role_index)
+        response = client.open(url, method=method)
+        response.close()
+        refused = _refused(response.status_code, response.headers.get("Location", ""))
+        allowed = EXPECTED[endpoint].permits(role.grants)
+        if refused == allowed:
+            wrong.append(f"{method} {url}: {response.status_code}, expected allowed={allowed}")
+        if response.status_code >= 500:
+            wrong.append(f"{method} {url}: {response.status_code}")
+    client = _client_as(matrix_app, services, role_index)
+    logout = client.post("/logout")
+    signed_out = logout.status_code == 302 and logout.headers["Location"].endswith("?out=1")
+    assert signed_out == (role.grants is not None)
+    assert wrong == []
+
+
+def test_a_route_without_a_rule_is_refused(services: Services) -> None:
+    app = create_app(services, {"TESTING": True, "SECRET_KEY": "n" * 32})
+
+    @app.get("/forgotten")
+    def forgotten() -> str:
+        return "should not be seen"
+
+    make_user(services.store, "ona", admin=True, levels={a: Level.MANAGER for a in Area})
+    client = app.test_client()
+    now = services.clock.now().timestamp()
+    with client.session_transaction() as session:
+        session.update(_user_id="1", _fresh=True, signed_in_at=now, seen_at=now)
+    response = client.get("/forgotten")
+    assert response.status_code == 403
+    assert "should not be seen" not in response.get_data(as_text=True)

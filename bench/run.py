@@ -17,8 +17,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import store_commit
+import web
 
-BENCHMARKS = (store_commit,)
+BENCHMARKS = (store_commit, web)
 
 
 def main(argv: list[str] | None = None) -> int:

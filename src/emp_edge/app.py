@@ -8,17 +8,23 @@ from __future__ import annotations
 import logging
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from types import FrameType
+from typing import Any
+
+from flask import Flask
 
 from emp_edge.clock import SystemClock
 from emp_edge.config import Settings
 from emp_edge.domain.clock import Clock
 from emp_edge.errors import ConfigError
+from emp_edge.roster.importer import School, import_classlist
 from emp_edge.services import Services
 from emp_edge.store import Store
 from emp_edge.web import create_app
+from emp_edge.web.views.pupils import use_classlist_importer
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +58,22 @@ def open_services(
     return Services(settings=settings, store=store, clock=clock)
 
 
+def school_of(settings: Settings) -> School:
+    """The school this box serves, as the settings name it."""
+    return School(settings["school.code"], settings["school.name"], settings["school.municipality"])
+
+
+def web_app(services: Services, test_config: Mapping[str, Any] | None = None) -> Flask:
+    """The admin pages with the parts they use plugged in (the class-list importer)."""
+    settings = services.settings
+    web = create_app(services, test_config)
+    school = School(
+        settings["school.code"], settings["school.name"], settings["school.municipality"]
+    )
+    use_classlist_importer(web, partial(import_classlist, school=school))
+    return web
+
+
 @dataclass
 class Running:
     """The roles started by ``serve``; ``url`` is where the web role listens."""
@@ -70,9 +92,8 @@ def start_roles(services: Services) -> Running:
         )
     from waitress import create_server
 
-    app = create_app(services)
     server = create_server(
-        app,
+        web_app(services),
         host=services.settings["web.host"],
         port=services.settings["web.port"],
         threads=services.settings["web.threads"],

@@ -21,7 +21,7 @@ from emp_edge.cli_users import audit_group, user_group
 from emp_edge.config import Settings, load_settings
 from emp_edge.domain.access import Grants
 from emp_edge.errors import ConfigError, EdgeError, InputError
-from emp_edge.roster.importer import ImportReport, School, import_classlist
+from emp_edge.roster.importer import ImportReport, import_classlist
 from emp_edge.store.accounts import NewUser, add_user, check_password, count_users
 from emp_edge.store.schools import ensure_school
 
@@ -69,11 +69,6 @@ main.add_command(user_group)
 main.add_command(audit_group)
 
 
-def _school(settings: Settings) -> School:
-    """The school this box serves, as the settings name it."""
-    return School(settings["school.code"], settings["school.name"], settings["school.municipality"])
-
-
 def _read_password(password_file: Path | None) -> str:
     if password_file is not None:
         try:
@@ -115,7 +110,7 @@ def init(
                 where=str(settings.db_path),
             )
         with services.store.transaction() as tx:
-            school = _school(settings)
+            school = app.school_of(settings)
             ensure_school(tx, school.code, school.name, school.municipality)
             add_user(
                 tx,
@@ -204,7 +199,7 @@ def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
                 levels=FIRST_ADMIN_RIGHTS,
             ),
         )
-    report = import_classlist(services.store, classlist, _school(settings))
+    report = import_classlist(services.store, classlist, app.school_of(settings))
     running = app.start_roles(services)
     click.echo(f"Demo school: {report.imported} pupils, data in {folder}")
     click.echo(f"Admin login: admin / {password}")
@@ -249,7 +244,7 @@ def import_classlist_command(ctx: click.Context, file: Path, dry_run: bool, as_j
     settings = _settings(ctx)
     if not file.exists():
         raise InputError("the file does not exist", where=str(file))
-    school = _school(settings)
+    school = app.school_of(settings)
     if dry_run:
         report = import_classlist(None, file, school, dry_run=True)
     else:

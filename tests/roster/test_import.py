@@ -226,3 +226,27 @@ def test_english_headers_read_sex_the_english_way(
     rows[3].append("male")
     report = import_classlist(store, write_csv(tmp_path / "l.csv", rows, header=header), SCHOOL)
     assert [e.line for e in report.errors] == [4]
+
+
+def test_row_errors_keep_each_problem_as_a_template_to_translate(
+    store: Store, tmp_path: Path, rows: list[list[str]]
+) -> None:
+    rows[1][3] = "2015-07-03"  # birth date disagrees with the code
+    rows[1][4] = "13a"  # and no such grade
+    report = import_classlist(store, write_csv(tmp_path / "l.csv", rows), SCHOOL)
+    [error] = report.errors
+    assert error.line == 3
+    date_problem, class_problem = error.problems
+    assert date_problem.template == (
+        "{column} {born} does not agree with the personal code ({expected})"
+    )
+    assert date_problem.params == {
+        "column": "Gimimo data",
+        "born": "2015-07-03",
+        "expected": "2015-07-02",
+    }
+    assert class_problem.where == "Klasė"
+    assert class_problem.params == {"grade": "13"}
+    assert error.reason == "; ".join(p.message for p in error.problems)
+    assert error.reason.startswith("Gimimo data 2015-07-03 does not agree")
+    assert "; Klasė: grade 13 does not exist" in error.reason

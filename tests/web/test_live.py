@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from visitor import PASSWORD, make_user
+from visitor import PASSWORD, make_user, signed_in
 from waitress import create_server
 
 from emp_edge.domain.clock import FixedClock
@@ -165,3 +165,26 @@ def test_an_open_stream_does_not_keep_the_session_alive(
     assert browser.get("/status/events").status_code == 401
     actions = [r[0] for r in store.conn.execute("SELECT action FROM audit_log ORDER BY id")]
     assert actions[-1] == "session.expired"
+
+
+def test_streams_over_the_limit_end_at_once_and_free_their_slot(services: Services) -> None:
+    app = create_app(
+        services,
+        {
+            "TESTING": True,
+            "SECRET_KEY": "l" * 32,
+            "LIVE_MAX_STREAMS": 1,
+            "LIVE_INTERVAL_SECONDS": 0.05,
+            "LIVE_LIFETIME_SECONDS": 0.1,
+        },
+    )
+    make_user(services.store, "ona")
+    browser = signed_in(app, "ona")
+    first = browser.get("/status/events", buffered=False)
+    second = browser.get("/status/events")
+    assert second.status_code == 200
+    assert second.get_data(as_text=True) == "retry: 5000\n\n"  # no slot: try again later
+    assert "event: status" in first.get_data(as_text=True)
+    first.close()
+    third = browser.get("/status/events")
+    assert "event: status" in third.get_data(as_text=True)  # the slot came back

@@ -33,8 +33,19 @@ class CheckedPupil:
 
 @dataclass(frozen=True)
 class RowError:
+    """A bad row: its line and each problem found in it.
+
+    Each problem is an ``InputError``: an English template with its parameters, so a page can
+    translate it, and a ``where`` naming the column when the message is about one (shown as
+    "Klasė: ..."). ``reason`` is the English text the command prints.
+    """
+
     line: int
-    reason: str
+    problems: tuple[InputError, ...]
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(problem.message for problem in self.problems)
 
 
 def _text(cell: Cell) -> str:
@@ -77,8 +88,13 @@ def _name(cell: Cell, column: Column) -> str:
     return text
 
 
+def _in_column(err: InputError, column: Column) -> InputError:
+    """The same problem, said of a column: "Klasė: class name is empty"."""
+    return InputError(err.template, where=LABELS[column], **err.params)
+
+
 def check_row(row: Row, layout: Layout) -> CheckedPupil | RowError:
-    """The row as a pupil, or every reason it is wrong (joined with '; ')."""
+    """The row as a pupil, or every problem it has."""
 
     def cell(column: Column) -> Cell:
         index = layout.positions.get(column)
@@ -86,22 +102,22 @@ def check_row(row: Row, layout: Layout) -> CheckedPupil | RowError:
             return None
         return row.cells[index]
 
-    reasons: list[str] = []
+    problems: list[InputError] = []
     names: list[str] = []
     for column in (Column.FIRST_NAME, Column.LAST_NAME):
         try:
             names.append(_name(cell(column), column))
         except InputError as err:
-            reasons.append(err.reason)
+            problems.append(err)
     code: personal_code.PersonalCode | None = None
     raw_code = _code_text(cell(Column.PERSONAL_CODE))
     if not raw_code:
-        reasons.append(f"{LABELS[Column.PERSONAL_CODE]} is empty")
+        problems.append(InputError("{column} is empty", column=LABELS[Column.PERSONAL_CODE]))
     else:
         try:
             code = personal_code.parse(raw_code)
         except InputError as err:
-            reasons.append(f"{LABELS[Column.PERSONAL_CODE]}: {err.reason}")
+            problems.append(_in_column(err, Column.PERSONAL_CODE))
     if (
         code is not None
         and Column.BIRTH_DATE in layout.positions
@@ -110,29 +126,47 @@ def check_row(row: Row, layout: Layout) -> CheckedPupil | RowError:
         try:
             born = _birth_date(cell(Column.BIRTH_DATE))
             if born != code.birth_date:
-                reasons.append(
-                    f"{LABELS[Column.BIRTH_DATE]} {born.isoformat()} does not agree "
-                    f"with the personal code ({code.birth_date.isoformat()})"
+                problems.append(
+                    InputError(
+                        "{column} {born} does not agree with the personal code ({expected})",
+                        column=LABELS[Column.BIRTH_DATE],
+                        born=born.isoformat(),
+                        expected=code.birth_date.isoformat(),
+                    )
                 )
         except InputError as err:
-            reasons.append(f"{LABELS[Column.BIRTH_DATE]}: {err.reason}")
+            problems.append(_in_column(err, Column.BIRTH_DATE))
     if code is not None and Column.SEX in layout.positions and _text(cell(Column.SEX)):
         given = _text(cell(Column.SEX))
         sex = _SEX[layout.english].get(given.lower())
-        if sex is None:
-            reasons.append(
-                f"{LABELS[Column.SEX]} {given!r} is not {'M or F' if layout.english else 'V or M'}"
+        if sex is None and layout.english:
+            problems.append(
+                InputError(
+                    "{column} {value!r} is not M or F", column=LABELS[Column.SEX], value=given
+                )
+            )
+        elif sex is None:
+            problems.append(
+                InputError(
+                    "{column} {value!r} is not V or M", column=LABELS[Column.SEX], value=given
+                )
             )
         elif sex != code.sex:
-            reasons.append(f"{LABELS[Column.SEX]} {given!r} does not agree with the personal code")
+            problems.append(
+                InputError(
+                    "{column} {value!r} does not agree with the personal code",
+                    column=LABELS[Column.SEX],
+                    value=given,
+                )
+            )
     school_class: SchoolClass | None = None
     raw_class = _text(cell(Column.CLASS))
     try:
         school_class = parse_class(raw_class)
     except InputError as err:
-        reasons.append(f"{LABELS[Column.CLASS]}: {err.reason}")
-    if reasons or code is None or school_class is None:
-        return RowError(row.line, "; ".join(reasons))
+        problems.append(_in_column(err, Column.CLASS))
+    if problems or code is None or school_class is None:
+        return RowError(row.line, tuple(problems))
     return CheckedPupil(row.line, code, names[0], names[1], school_class)
 
 
@@ -150,13 +184,13 @@ def check_rows(rows: list[Row], layout: Layout) -> tuple[list[CheckedPupil], lis
             continue
         seen = first_line.setdefault(result.code.code, row.line)
         if seen != row.line:
-            bad.append(
-                RowError(
-                    row.line,
-                    f"{LABELS[Column.PERSONAL_CODE]} {result.code.masked} "
-                    f"is already on line {seen}",
-                )
+            duplicate = InputError(
+                "{column} {masked} is already on line {line}",
+                column=LABELS[Column.PERSONAL_CODE],
+                masked=result.code.masked,
+                line=seen,
             )
+            bad.append(RowError(row.line, (duplicate,)))
             continue
         good.append(result)
     return good, bad

@@ -61,8 +61,9 @@ def create_app(services: Services, test_config: Mapping[str, Any] | None = None)
         WTF_CSRF_TIME_LIMIT=None,  # a token lives as long as its session, which times out
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         LIVE_INTERVAL_SECONDS=2.0,
-        LIVE_LIFETIME_SECONDS=55.0,
+        LIVE_LIFETIME_SECONDS=30.0,
         LIVE_RETRY_MS=1000,
+        LIVE_MAX_STREAMS=max(1, services.settings["web.threads"] // 2),
         SEND_FILE_MAX_AGE_DEFAULT=timedelta(hours=1),
     )
     if test_config:

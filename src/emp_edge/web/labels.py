@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext
 from flask_babel.speaklater import LazyString
 
 from emp_edge.domain.access import Area, Level, Need, Rule
+from emp_edge.domain.cards import CardState
 from emp_edge.web.i18n import gettext
 
 AREA_NAMES: dict[Area, LazyString] = {
@@ -21,6 +22,26 @@ LEVEL_NAMES: dict[Level, LazyString] = {
     Level.NONE: lazy_gettext("no right"),
     Level.VIEWER: lazy_gettext("viewer"),
     Level.MANAGER: lazy_gettext("manager"),
+}
+
+#: a card's state as the school says it (the cards list and the pupil page)
+CARD_STATE_NAMES: dict[CardState, LazyString] = {
+    CardState.REQUESTED: lazy_gettext("requested"),
+    CardState.PERSONALISED: lazy_gettext("personalised"),
+    CardState.ISSUED: lazy_gettext("issued"),
+    CardState.RETURNED: lazy_gettext("returned"),
+    CardState.REPLACED: lazy_gettext("replaced"),
+    CardState.EXPIRED: lazy_gettext("expired"),
+    CardState.SPOILED: lazy_gettext("spoiled in printing"),
+    CardState.DESTROYED: lazy_gettext("destroyed"),
+    CardState.CANCELLED: lazy_gettext("request withdrawn"),
+}
+
+#: free-meal types (the canteen page and the pupil page)
+MEAL_NAMES: dict[str, LazyString] = {
+    "breakfast": lazy_gettext("breakfast"),
+    "lunch": lazy_gettext("lunch"),
+    "afternoon": lazy_gettext("afternoon meal"),
 }
 
 

@@ -19,16 +19,12 @@ from emp_edge.store.canteen_lists import (
     sales_on,
 )
 from emp_edge.web.access import audit_view, needs, services
+from emp_edge.web.labels import MEAL_NAMES
 
 blueprint = Blueprint("canteen", __name__, url_prefix="/canteen")
 
 CHART_DAYS = 14
 
-MEAL_NAMES: dict[str, LazyString] = {
-    "breakfast": lazy_gettext("breakfast"),
-    "lunch": lazy_gettext("lunch"),
-    "afternoon": lazy_gettext("afternoon meal"),
-}
 SOURCE_NAMES: dict[str, LazyString] = {
     "registry": lazy_gettext("registry"),
     "staff": lazy_gettext("entered at school"),

@@ -13,7 +13,6 @@ from flask_babel.speaklater import LazyString
 from emp_edge.domain.access import Area, viewer
 from emp_edge.domain.cards import (
     REQUEST_DAYS,
-    CardState,
     RequestStatus,
     request_due_date,
     request_status,
@@ -26,20 +25,10 @@ from emp_edge.store.card_lists import (
     open_requests,
 )
 from emp_edge.web.access import audit_view, may, needs, services
+from emp_edge.web.labels import CARD_STATE_NAMES
 
 blueprint = Blueprint("cards", __name__, url_prefix="/cards")
 
-CARD_STATE_NAMES: dict[CardState, LazyString] = {
-    CardState.REQUESTED: lazy_gettext("requested"),
-    CardState.PERSONALISED: lazy_gettext("personalised"),
-    CardState.ISSUED: lazy_gettext("issued"),
-    CardState.RETURNED: lazy_gettext("returned"),
-    CardState.REPLACED: lazy_gettext("replaced"),
-    CardState.EXPIRED: lazy_gettext("expired"),
-    CardState.SPOILED: lazy_gettext("spoiled in printing"),
-    CardState.DESTROYED: lazy_gettext("destroyed"),
-    CardState.CANCELLED: lazy_gettext("request withdrawn"),
-}
 REQUEST_STATUS_NAMES: dict[RequestStatus, LazyString] = {
     RequestStatus.ON_TIME: lazy_gettext("on time"),
     RequestStatus.DUE_SOON: lazy_gettext("due soon"),

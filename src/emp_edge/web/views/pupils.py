@@ -28,7 +28,6 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import BooleanField
 
 from emp_edge.domain.access import Area, manager, viewer
-from emp_edge.domain.cards import CardState
 from emp_edge.domain.money import format_eur
 from emp_edge.errors import EdgeError, InputError
 from emp_edge.store import Store
@@ -38,6 +37,7 @@ from emp_edge.web import jobs as background
 from emp_edge.web import live
 from emp_edge.web.access import audit_view, entry, may, needs, services
 from emp_edge.web.i18n import error_text
+from emp_edge.web.labels import CARD_STATE_NAMES, MEAL_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -53,22 +53,6 @@ IMPORTER = "emp_edge_classlist_importer"
 PD = Area.PERSONAL_DATA
 
 SEXES = {"M": lazy_gettext("male"), "F": lazy_gettext("female")}
-CARD_STATES = {
-    CardState.REQUESTED: lazy_gettext("requested"),
-    CardState.PERSONALISED: lazy_gettext("personalised"),
-    CardState.ISSUED: lazy_gettext("issued"),
-    CardState.RETURNED: lazy_gettext("returned"),
-    CardState.REPLACED: lazy_gettext("replaced"),
-    CardState.EXPIRED: lazy_gettext("expired"),
-    CardState.SPOILED: lazy_gettext("spoiled"),
-    CardState.DESTROYED: lazy_gettext("destroyed"),
-    CardState.CANCELLED: lazy_gettext("cancelled"),
-}
-MEAL_TYPES = {
-    "breakfast": lazy_gettext("breakfast"),
-    "lunch": lazy_gettext("lunch"),
-    "afternoon": lazy_gettext("afternoon meal"),
-}
 MEAL_SOURCES = {"registry": lazy_gettext("from the registry"), "staff": lazy_gettext("by staff")}
 
 
@@ -188,8 +172,8 @@ def show(pupil_id: int) -> ResponseReturnValue:
         code_shown=code_shown,
         balance=format_eur(pupil.balance_cents),
         sexes=SEXES,
-        card_states=CARD_STATES,
-        meal_types=MEAL_TYPES,
+        card_states=CARD_STATE_NAMES,
+        meal_types=MEAL_NAMES,
         meal_sources=MEAL_SOURCES,
     )
 

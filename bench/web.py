@@ -31,7 +31,7 @@ from emp_edge.domain.clock import FixedClock
 from emp_edge.roster.importer import School, import_classlist
 from emp_edge.services import Services
 from emp_edge.store import Store
-from emp_edge.store.accounts import HASHER, NewUser, add_user
+from emp_edge.store.accounts import HASHER, Details, NewUser, add_user
 from emp_edge.store.pupil_pages import read_query, search_pupils
 from emp_edge.web import create_app
 
@@ -93,10 +93,8 @@ def _setup(folder: Path) -> tuple[Services, Flask]:
                 tx,
                 NewUser(
                     username=username,
-                    first_name="Ona",
-                    last_name="Bandymaitė",
                     password=PASSWORD,
-                    valid_from=date(2025, 9, 1),
+                    details=Details("Ona", "Bandymaitė", valid_from=date(2025, 9, 1)),
                     levels={Area.PERSONAL_DATA: level},
                 ),
             )

@@ -22,7 +22,7 @@ from emp_edge.config import Settings, load_settings
 from emp_edge.domain.access import Grants
 from emp_edge.errors import ConfigError, EdgeError, InputError
 from emp_edge.roster.importer import ImportReport, import_classlist
-from emp_edge.store.accounts import NewUser, add_user, check_password, count_users
+from emp_edge.store.accounts import Details, NewUser, add_user, check_password, count_users
 from emp_edge.store.schools import ensure_school
 
 EXIT_BAD_INPUT = 2
@@ -116,10 +116,8 @@ def init(
                 tx,
                 NewUser(
                     username=username,
-                    first_name=first_name,
-                    last_name=last_name,
                     password=password,
-                    valid_from=services.clock.today(),
+                    details=Details(first_name, last_name, valid_from=services.clock.today()),
                     is_admin=True,
                     levels=FIRST_ADMIN_RIGHTS,
                 ),
@@ -191,10 +189,8 @@ def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
             tx,
             NewUser(
                 username="admin",
-                first_name="Demo",
-                last_name="Administratorė",
                 password=password,
-                valid_from=today,
+                details=Details("Demo", "Administratorė", valid_from=today),
                 is_admin=True,
                 levels=FIRST_ADMIN_RIGHTS,
             ),

@@ -162,10 +162,7 @@ def add(
                 tx,
                 NewUser(
                     username=username,
-                    first_name=first_name,
-                    last_name=last_name,
                     password=password,
-                    valid_from=start,
                     is_admin=admin,
                     details=details,
                     levels=levels,

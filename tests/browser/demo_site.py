@@ -144,10 +144,7 @@ def add_person(store: Store, person: Person, password: str = PASSWORD) -> int:
             tx,
             NewUser(
                 username=person.username,
-                first_name=person.first_name,
-                last_name=person.last_name,
                 password=password,
-                valid_from=details.valid_from,
                 is_admin=person.admin,
                 details=details,
                 levels=dict(person.levels),

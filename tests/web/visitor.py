@@ -46,10 +46,7 @@ def make_user(
             tx,
             NewUser(
                 username=username,
-                first_name=first_name,
-                last_name=last_name,
                 password=password,
-                valid_from=details.valid_from,
                 is_admin=admin,
                 details=details,
                 levels=dict(levels or {}),

@@ -47,24 +47,10 @@ class Details:
 @dataclass(frozen=True)
 class NewUser:
     username: str
-    first_name: str
-    last_name: str
     password: str
-    valid_from: date
+    details: Details
     is_admin: bool = False
-    email: str = ""
-    position: str = ""
-    details: Details | None = None  # all MR fields; wins over the names above when given
     levels: Mapping[Area, Level] = field(default_factory=dict)
-
-    def all_details(self) -> Details:
-        return self.details or Details(
-            first_name=self.first_name,
-            last_name=self.last_name,
-            valid_from=self.valid_from,
-            email=self.email,
-            position=self.position,
-        )
 
 
 class Refusal(StrEnum):
@@ -157,7 +143,7 @@ def _day(value: date | None) -> str | None:
 def add_user(tx: Transaction, user: NewUser) -> int:
     """Add an account with its rights (and its outbox event); returns its id."""
     username = _check_username(user.username)
-    details = _check_details(user.all_details())
+    details = _check_details(user.details)
     check_password(user.password, username)
     if tx.execute("SELECT 1 FROM users WHERE lower(username) = lower(?)", (username,)).fetchone():
         raise InputError("the user name {username} is taken", where="username", username=username)

@@ -109,10 +109,7 @@ def new() -> ResponseReturnValue:
     details = form.details()
     user = NewUser(
         username=form.username.data,
-        first_name=details.first_name,
-        last_name=details.last_name,
         password=form.password.data,
-        valid_from=details.valid_from,
         is_admin=form.is_admin.data,
         details=details,
         levels=levels,

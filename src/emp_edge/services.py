@@ -1,11 +1,12 @@
-"""What the composition root hands to each part: settings, the store and the clock."""
+"""What the composition root hands to each part: settings, the store, the clock and the bus."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from emp_edge.config import Settings
 from emp_edge.domain.clock import Clock
+from emp_edge.events import Bus
 from emp_edge.store import Store
 
 
@@ -14,3 +15,5 @@ class Services:
     settings: Settings
     store: Store
     clock: Clock
+    #: taps and reader states, from the terminals to the kiosk pages
+    bus: Bus = field(default_factory=Bus)

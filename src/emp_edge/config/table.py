@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 #: the roles this version can run; `run` starts those named in ``roles``
-KNOWN_ROLES = ("web",)
+KNOWN_ROLES = ("web", "terminal")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -47,7 +47,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "roles",
         ["web"],
-        "Roles this box runs: web (admin pages and kiosk screens); more come with their parts.",
+        "Roles this box runs: web (admin pages and kiosk screens), terminal (the card readers).",
         kind=list,
         choices=KNOWN_ROLES,
     ),
@@ -81,6 +81,76 @@ SETTINGS: tuple[Setting, ...] = (
         kind=int,
         minimum=0,
         maximum=600_000,
+    ),
+    Setting(
+        "terminal.readers",
+        ["valgykla-1 canteen simulated", "burelis-1 club simulated"],
+        "The terminals of this box, one per reader: 'NAME ROLE ADAPTER[:ARGUMENT]'. ROLE is"
+        " canteen, club or check; ADAPTER is pcsc:PATTERN (a PC/SC reader whose name contains"
+        " PATTERN), nfcpy:PATH (e.g. nfcpy:usb) or simulated (the tap simulator page).",
+        kind=list,
+    ),
+    Setting(
+        "terminal.card_mode",
+        "aes",
+        "How a card proves itself: aes (the chip's school application, AES authentication with a"
+        " per-card key) or uid (the bare chip UID, for legacy cards only: clones pass).",
+        choices=("aes", "uid"),
+    ),
+    Setting(
+        "terminal.application_id",
+        "F5EE01",
+        "The school application's DESFire AID on the cards, 6 hex digits as written.",
+    ),
+    Setting(
+        "terminal.master_key_file",
+        "",
+        "File (mode 0600) holding the school's card master key, 32 hex digits; empty means"
+        " card-master.key in data_dir. Never put the key itself in this file or the database.",
+    ),
+    Setting(
+        "terminal.debounce_ms",
+        1500,
+        "The same card again within this time is the same tap (milliseconds).",
+        kind=int,
+        minimum=0,
+        maximum=60_000,
+    ),
+    Setting(
+        "terminal.reconnect_ms",
+        500,
+        "How often a terminal looks for its reader while it is offline (milliseconds).",
+        kind=int,
+        minimum=50,
+        maximum=10_000,
+    ),
+    Setting(
+        "terminal.feedback",
+        "auto",
+        "Buzzer and LED of PC/SC readers: auto (ACR122-type readers when recognised), acr122,"
+        " none.",
+        choices=("auto", "acr122", "none"),
+    ),
+    Setting(
+        "kiosk.language",
+        "lt",
+        "Language of the kiosk screens at the terminals.",
+        choices=("lt", "en"),
+    ),
+    Setting(
+        "kiosk.allow_from",
+        ["127.0.0.1", "::1"],
+        "Addresses allowed to open the kiosk screens and the tap simulator (they show pupils'"
+        " names with no login): the terminal boxes' own browsers.",
+        kind=list,
+    ),
+    Setting(
+        "kiosk.result_seconds",
+        4,
+        "How long a tap's result stays on the kiosk screen (seconds).",
+        kind=int,
+        minimum=1,
+        maximum=60,
     ),
     Setting(
         "cards.replacement_fee_cents",

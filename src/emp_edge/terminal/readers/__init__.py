@@ -1,0 +1,1 @@
+"""Card readers behind one port: pcsc (pyscard), nfcpy, and simulated."""

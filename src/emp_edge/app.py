@@ -6,11 +6,14 @@ This is the only module that knows every part; the parts know only what they are
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -18,13 +21,30 @@ from flask import Flask
 
 from emp_edge.clock import SystemClock
 from emp_edge.config import Settings
+from emp_edge.config.terminals import TerminalSpec, parse_terminals
 from emp_edge.domain.clock import Clock
 from emp_edge.errors import ConfigError
 from emp_edge.roster.importer import School, import_classlist
 from emp_edge.services import Services
 from emp_edge.store import Store
+from emp_edge.terminal.authenticity import (
+    CardKeys,
+    CardRead,
+    application_id,
+    create_master_key,
+    load_master_key,
+    read_school_card,
+    read_uid_only,
+)
+from emp_edge.terminal.pipeline import TapPipeline
+from emp_edge.terminal.readers.port import Reader, Tap
+from emp_edge.terminal.readers.simulated import SimulatedReader
+from emp_edge.terminal.roles import handlers
+from emp_edge.terminal.simulator import TapSimulator
+from emp_edge.terminal.station import Station
 from emp_edge.web import create_app
 from emp_edge.web.views.pupils import use_classlist_importer
+from emp_edge.web.views.simulator import use_tap_simulator
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +83,120 @@ def school_of(settings: Settings) -> School:
     return School(settings["school.code"], settings["school.name"], settings["school.municipality"])
 
 
-def web_app(services: Services, test_config: Mapping[str, Any] | None = None) -> Flask:
-    """The admin pages with the parts they use plugged in (the class-list importer)."""
-    settings = services.settings
+def web_app(
+    services: Services,
+    test_config: Mapping[str, Any] | None = None,
+    *,
+    simulator: TapSimulator | None = None,
+) -> Flask:
+    """The admin pages with the parts they use plugged in (importer, tap simulator)."""
     web = create_app(services, test_config)
-    school = School(
-        settings["school.code"], settings["school.name"], settings["school.municipality"]
-    )
-    use_classlist_importer(web, partial(import_classlist, school=school))
+    use_classlist_importer(web, partial(import_classlist, school=school_of(services.settings)))
+    if simulator is not None:
+        use_tap_simulator(web, simulator)
     return web
+
+
+# ---------------------------------------------------------------- the terminal role
+
+
+def master_key_path(settings: Settings) -> Path:
+    """Where the school's card master key is kept (0600; never in the database)."""
+    configured = settings["terminal.master_key_file"]
+    return Path(configured) if configured else settings.data_dir / "card-master.key"
+
+
+def ensure_master_key(settings: Settings) -> bool:
+    """Make the school's card master key if the box has none; True when one was made."""
+    path = master_key_path(settings)
+    if path.exists():
+        return False
+    create_master_key(path)
+    log.info("card master key created")
+    return True
+
+
+def card_keys(settings: Settings) -> CardKeys:
+    return CardKeys(
+        load_master_key(master_key_path(settings)),
+        application_id(settings["terminal.application_id"]),
+        settings["school.code"],
+    )
+
+
+def make_reader(spec: TerminalSpec, settings: Settings) -> Reader:
+    """The reader adapter a terminal's entry names (the hardware libraries load only here)."""
+    every = settings["terminal.reconnect_ms"] / 1000
+    if spec.adapter == "pcsc":
+        from emp_edge.terminal.readers.pcsc import PcscReader
+
+        return PcscReader(
+            spec.argument, feedback=settings["terminal.feedback"], reconnect_interval=every
+        )
+    if spec.adapter == "nfcpy":
+        from emp_edge.terminal.readers.nfc import NfcReader
+
+        return NfcReader(spec.argument, reconnect_interval=every)
+    return SimulatedReader(spec.name)
+
+
+@dataclass
+class Terminals:
+    """The terminals of this box, and the tap simulator when some of them are simulated."""
+
+    stations: list[Station] = field(default_factory=list)
+    simulator: TapSimulator | None = None
+
+    def start(self) -> None:
+        for station in self.stations:
+            station.start()
+
+    def stop(self) -> None:
+        for station in self.stations:
+            station.stop()
+
+
+def build_terminals(services: Services) -> Terminals:
+    settings = services.settings
+    check: Callable[[Tap], CardRead]
+    if settings["terminal.card_mode"] == "uid":
+        check = read_uid_only
+        log.warning("card check is uid only: copied cards are accepted (terminal.card_mode)")
+        # the simulator still makes chips; with no key on the box they are keyed at random
+        have_key = master_key_path(settings).exists()
+        keys = card_keys(settings) if have_key else CardKeys(
+            os.urandom(16), application_id(settings["terminal.application_id"]),
+            settings["school.code"],
+        )  # fmt: skip
+    else:
+        keys = card_keys(settings)
+        check = partial(read_school_card, keys=keys)
+    pipeline = TapPipeline(
+        services.store,
+        services.clock,
+        services.bus,
+        school_code=settings["school.code"],
+        handlers=handlers(),
+    )
+    terminals = Terminals()
+    simulated: dict[str, SimulatedReader] = {}
+    for spec in parse_terminals(settings["terminal.readers"]):
+        reader = make_reader(spec, settings)
+        if isinstance(reader, SimulatedReader):
+            simulated[spec.name] = reader
+        station = Station(
+            spec,
+            reader,
+            check,
+            pipeline,
+            store=services.store,
+            bus=services.bus,
+            debounce_seconds=settings["terminal.debounce_ms"] / 1000,
+        )
+        terminals.stations.append(station)
+    if simulated:
+        terminals.simulator = TapSimulator(services.store, keys, simulated)
+    return terminals
 
 
 @dataclass
@@ -84,16 +209,29 @@ class Running:
 
 
 def start_roles(services: Services) -> Running:
-    """Start the roles named in the settings (``web`` for now) without blocking."""
+    """Start the roles named in the settings (web, terminal) without blocking."""
     roles = services.settings["roles"]
+    if not roles:
+        raise ConfigError("'roles' names no role: give web, terminal or both")
+    terminals = build_terminals(services) if "terminal" in roles else Terminals()
+    terminals.start()
+    for station in terminals.stations:
+        log.info("role started role=terminal terminal=%s", station.spec.name)
     if "web" not in roles:
-        raise ConfigError(
-            "'roles' names no role this version can run: {roles}", roles=", ".join(roles) or "none"
-        )
+        stopped = threading.Event()
+
+        def stop_terminals() -> None:
+            stopped.set()
+            terminals.stop()
+
+        def wait() -> None:
+            stopped.wait()
+
+        return Running(url="", run=wait, stop=stop_terminals)
     from waitress import create_server
 
     server = create_server(
-        web_app(services),
+        web_app(services, simulator=terminals.simulator),
         host=services.settings["web.host"],
         port=services.settings["web.port"],
         threads=services.settings["web.threads"],
@@ -102,7 +240,12 @@ def start_roles(services: Services) -> Running:
     host = services.settings["web.host"]
     url = f"http://{'[' + host + ']' if ':' in host else host}:{server.effective_port}/"
     log.info("role started role=web url=%s", url)
-    return Running(url=url, run=server.run, stop=server.close)
+
+    def stop_all() -> None:
+        server.close()
+        terminals.stop()
+
+    return Running(url=url, run=server.run, stop=stop_all)
 
 
 def serve_forever(running: Running, on_stop: Callable[[], None]) -> None:

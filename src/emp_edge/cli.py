@@ -122,9 +122,15 @@ def init(
                     levels=FIRST_ADMIN_RIGHTS,
                 ),
             )
+        made_key = app.ensure_master_key(settings)
     finally:
         services.store.close()
     click.echo(f"Database ready at {settings.db_path}; admin user '{username}' added.")
+    key = app.master_key_path(settings)
+    if made_key:
+        click.echo(f"New card master key in {key}: copy it (0600) to the school's other boxes.")
+    else:
+        click.echo(f"Card master key kept: {key}")
 
 
 @main.command()
@@ -168,7 +174,7 @@ def run(ctx: click.Context) -> None:
 @click.pass_context
 def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
     """Run every role on a throw-away demo school, with no hardware and no network."""
-    from emp_edge.demo_school import make_classlist
+    from emp_edge.demo_school import issue_demo_cards, make_classlist
     from emp_edge.domain.school import school_year
 
     base = _settings(ctx)
@@ -178,6 +184,8 @@ def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
         web__port=port,
         web__host="127.0.0.1",
         school__name="Demonstracinė Šaltinio progimnazija",
+        roles=["web", "terminal"],
+        terminal__master_key_file="",
     )
     services = app.open_services(settings, create=True)
     today = services.clock.today()
@@ -196,10 +204,13 @@ def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
             ),
         )
     report = import_classlist(services.store, classlist, app.school_of(settings))
+    chips = issue_demo_cards(services.store, today)
+    app.ensure_master_key(settings)
     running = app.start_roles(services)
-    click.echo(f"Demo school: {report.imported} pupils, data in {folder}")
+    click.echo(f"Demo school: {report.imported} pupils, {chips} cards, data in {folder}")
     click.echo(f"Admin login: admin / {password}")
     click.echo(f"Open {running.url}  (Ctrl-C stops the demo)", nl=True)
+    click.echo(f"Tap cards at {running.url}simulator; a terminal's screen is {running.url}kiosk/NAME")
     sys.stdout.flush()
 
     def clean_up() -> None:

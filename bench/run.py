@@ -17,9 +17,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import store_commit
+import taps
 import web
 
-BENCHMARKS = (store_commit, web)
+BENCHMARKS = (store_commit, taps, web)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, object] = {}
     for bench in BENCHMARKS:
         figures.update(bench.run(args.quick))
+    figures["tap_vs_bare_ratio"] = round(
+        float(figures["tap_pipeline_p50_ms"]) / float(figures["bare_sqlite_commit_p50_ms"]), 3
+    )
     figures.update(
         quick=args.quick,
         python=platform.python_version(),

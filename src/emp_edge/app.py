@@ -56,6 +56,8 @@ def setup_logging(level: str) -> None:
         format="%(asctime)s level=%(levelname)s logger=%(name)s %(message)s",
         force=True,
     )
+    # nfcpy says so at INFO on every attempt to open a missing device; the station logs changes
+    logging.getLogger("nfc").setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def open_store(settings: Settings, clock: Clock | None = None, *, create: bool = False) -> Store:

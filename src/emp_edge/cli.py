@@ -210,7 +210,9 @@ def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
     click.echo(f"Demo school: {report.imported} pupils, {chips} cards, data in {folder}")
     click.echo(f"Admin login: admin / {password}")
     click.echo(f"Open {running.url}  (Ctrl-C stops the demo)", nl=True)
-    click.echo(f"Tap cards at {running.url}simulator; a terminal's screen is {running.url}kiosk/NAME")
+    click.echo(
+        f"Tap cards at {running.url}simulator; a terminal's screen is {running.url}kiosk/NAME"
+    )
     sys.stdout.flush()
 
     def clean_up() -> None:

@@ -160,8 +160,13 @@ def pcsc_read_ms(samples: int = 50) -> dict[str, float]:
 
 
 def run(quick: bool) -> dict[str, float]:
-    """The figures for ``run.py``: 10 cards with ``--quick``, 50 otherwise."""
-    return pcsc_read_ms(10 if quick else 50)
+    """The figures for ``run.py``: 10 cards with ``--quick``, 50 otherwise.
+
+    ``pcsc_read_ms`` is the median from a card put on the reader to its record verified through
+    pcscd with AES authentication, pcscd's own 0.4 s look at the reader included.
+    """
+    figures = pcsc_read_ms(10 if quick else 50)
+    return {"pcsc_read_ms": figures["pcsc_present_to_verified_p50_ms"], **figures}
 
 
 if __name__ == "__main__":

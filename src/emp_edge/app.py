@@ -142,6 +142,13 @@ def make_reader(spec: TerminalSpec, settings: Settings) -> Reader:
     return SimulatedReader(spec.name)
 
 
+def pcsc_reader_names() -> list[str]:
+    """The PC/SC readers pcscd sees now (pyscard loads only here)."""
+    from emp_edge.terminal.readers.pcsc import list_reader_names
+
+    return list_reader_names()
+
+
 @dataclass
 class Terminals:
     """The terminals of this box, and the tap simulator when some of them are simulated."""
@@ -193,7 +200,10 @@ def build_terminals(services: Services) -> Terminals:
             pipeline,
             store=services.store,
             bus=services.bus,
-            debounce_seconds=settings["terminal.debounce_ms"] / 1000,
+            # a simulated tap is a deliberate click, never a card bouncing at the field's edge
+            debounce_seconds=0
+            if spec.adapter == "simulated"
+            else settings["terminal.debounce_ms"] / 1000,
         )
         terminals.stations.append(station)
     if simulated:
@@ -238,6 +248,8 @@ def start_roles(services: Services) -> Running:
         port=services.settings["web.port"],
         threads=services.settings["web.threads"],
         ident="emp-edge",
+        # read ahead while a request runs, so a closed kiosk screen is noticed at once
+        channel_request_lookahead=1,
     )
     host = services.settings["web.host"]
     url = f"http://{'[' + host + ']' if ':' in host else host}:{server.effective_port}/"

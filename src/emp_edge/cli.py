@@ -223,6 +223,16 @@ def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
     app.serve_forever(running, clean_up)
 
 
+@main.command()
+def readers() -> None:
+    """List the PC/SC card readers pcscd sees, for the pcsc:PATTERN of terminal.readers."""
+    names = app.pcsc_reader_names()
+    if not names:
+        click.echo("pcscd sees no reader: plug one in, or check 'journalctl -u pcscd'", err=True)
+    for name in names:
+        click.echo(name)
+
+
 @main.group("import")
 def import_group() -> None:
     """Import data from files."""

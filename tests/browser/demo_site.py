@@ -193,7 +193,9 @@ def open_school(
     report = import_classlist(services.store, classlist, school)
     assert not report.errors, report.errors
     app = web_app(services, {"LIVE_INTERVAL_SECONDS": 0.3, **(test_config or {})})
-    server = create_server(app, host="127.0.0.1", port=0, threads=8, ident="emp-edge")
+    server = create_server(
+        app, host="127.0.0.1", port=0, threads=8, ident="emp-edge", channel_request_lookahead=1
+    )
     thread = threading.Thread(
         target=serve_until_closed, args=(server,), name="emp-edge-web", daemon=True
     )

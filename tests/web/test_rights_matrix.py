@@ -22,9 +22,11 @@ from emp_edge.domain.access import (
     manager,
     viewer,
 )
+from emp_edge.domain.taps import SimulatedCard
 from emp_edge.services import Services
 from emp_edge.web import create_app
 from emp_edge.web.access import rule_of
+from emp_edge.web.views.simulator import use_tap_simulator
 
 PD = Area.PERSONAL_DATA
 
@@ -45,6 +47,10 @@ EXPECTED: dict[str, Rule] = {
     "pupils.import_job_events": manager(PD),
     "cards.index": viewer(Area.CARDS),
     "cards.blanks": viewer(Area.BLANKS),
+    "simulator.index": viewer(Area.CARDS),
+    "simulator.taps": PUBLIC,  # and only from kiosk.allow_from (tests/web/test_simulator.py)
+    "kiosk.screen": PUBLIC,  # and only from kiosk.allow_from (tests/web/test_kiosk.py)
+    "kiosk.screen_events": PUBLIC,
     "canteen.index": viewer(Area.LISTS),
     "clubs.index": viewer(Area.LEARNING_DATA),
     "users.index": ADMIN,
@@ -62,6 +68,7 @@ SAMPLE_ARGUMENTS: dict[str, Any] = {
     "user_id": 2,  # the "target" account below, never the one doing the request
     "job_id": "no-such-job",
     "filename": "app.css",
+    "terminal": "valgykla-1",  # a terminal of the default terminal.readers
 }
 
 
@@ -80,6 +87,16 @@ ROLES: list[Role] = [
 ]
 
 
+class OneTerminal:
+    """A tap simulator with one terminal, so the simulator's routes exist here."""
+
+    def terminals(self) -> list[str]:
+        return ["valgykla-1"]
+
+    def tap(self, terminal: str, card_id: int | None, kind: SimulatedCard) -> None:
+        return None
+
+
 @pytest.fixture
 def matrix_app(services: Services) -> Flask:
     app = create_app(
@@ -89,8 +106,10 @@ def matrix_app(services: Services) -> Flask:
             "SECRET_KEY": "m" * 32,
             "WTF_CSRF_ENABLED": False,
             "LIVE_LIFETIME_SECONDS": 0,
+            "KIOSK_LIFETIME_SECONDS": 0,
         },
     )
+    use_tap_simulator(app, OneTerminal())
     make_user(services.store, "someone")  # id 1
     make_user(services.store, "target")  # id 2: what user routes act on
     return app

@@ -64,10 +64,19 @@ def create_app(services: Services, test_config: Mapping[str, Any] | None = None)
         LIVE_LIFETIME_SECONDS=30.0,
         LIVE_RETRY_MS=1000,
         LIVE_MAX_STREAMS=max(1, services.settings["web.threads"] // 2),
+        KIOSK_HEARTBEAT_SECONDS=5.0,  # a closed screen frees its thread at the next beat
+        KIOSK_LIFETIME_SECONDS=300.0,
+        KIOSK_RETRY_MS=1000,
         SEND_FILE_MAX_AGE_DEFAULT=timedelta(hours=1),
     )
     if test_config:
         app.config.update(test_config)
+    # kiosk streams have slots of their own: the threads the dashboard's streams leave, less one
+    # for the pages
+    app.config.setdefault(
+        "KIOSK_MAX_STREAMS",
+        max(1, services.settings["web.threads"] - app.config["LIVE_MAX_STREAMS"] - 1),
+    )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(services.settings.data_dir)
     app.extensions["emp_edge"] = services

@@ -7,6 +7,7 @@ from flask_babel.speaklater import LazyString
 
 from emp_edge.domain.access import Area, Level, Need, Rule
 from emp_edge.domain.cards import CardState
+from emp_edge.domain.taps import SimulatedCard, TapReason
 from emp_edge.web.i18n import gettext
 
 AREA_NAMES: dict[Area, LazyString] = {
@@ -42,6 +43,37 @@ MEAL_NAMES: dict[str, LazyString] = {
     "breakfast": lazy_gettext("breakfast"),
     "lunch": lazy_gettext("lunch"),
     "afternoon": lazy_gettext("afternoon meal"),
+}
+
+#: what a kiosk screen says about a tap, one sentence a pupil understands at a glance
+TAP_REASON_TEXT: dict[TapReason, LazyString] = {
+    TapReason.OK: lazy_gettext("Card valid"),
+    TapReason.READ_FAILED: lazy_gettext("Card could not be read — hold it still and try again"),
+    TapReason.NO_APPLICATION: lazy_gettext("This is not a school ID card"),
+    TapReason.OTHER_SCHOOL: lazy_gettext("Card of another school"),
+    TapReason.NOT_GENUINE: lazy_gettext("Card not genuine — it may be a copy"),
+    TapReason.RECORD_INVALID: lazy_gettext("The card's data are damaged — ask the office"),
+    TapReason.RECORD_MISMATCH: lazy_gettext(
+        "The card's data do not match the school's records — ask the office"
+    ),
+    TapReason.UNKNOWN_CARD: lazy_gettext("Unknown card"),
+    TapReason.NOT_ISSUED: lazy_gettext("Card not issued yet"),
+    TapReason.NO_VALIDITY: lazy_gettext("The card has no validity date — ask the office"),
+    TapReason.EXPIRED: lazy_gettext("Card expired"),
+    TapReason.RETURNED: lazy_gettext("Card returned — it is no longer valid"),
+    TapReason.REPLACED: lazy_gettext("Card replaced — this card is blocked"),
+    TapReason.DESTROYED: lazy_gettext("Card destroyed — it is no longer valid"),
+    TapReason.CANCELLED: lazy_gettext("Card request withdrawn — this card is not valid"),
+    TapReason.PUPIL_LEFT: lazy_gettext("The pupil has left the school"),
+}
+
+#: the kinds of card the tap simulator can put on a reader
+SIMULATED_CARD_NAMES: dict[SimulatedCard, LazyString] = {
+    SimulatedCard.GENUINE: lazy_gettext("the pupil's genuine card"),
+    SimulatedCard.CLONE: lazy_gettext("a copy of the card (same UID, no key)"),
+    SimulatedCard.ALTERED: lazy_gettext("the card with its record altered"),
+    SimulatedCard.OTHER_SCHOOL: lazy_gettext("a card of another school"),
+    SimulatedCard.UNKNOWN: lazy_gettext("an unknown chip (a bank card, a bus ticket)"),
 }
 
 

@@ -11,13 +11,15 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 
 from emp_edge import __version__
-from emp_edge.domain.access import PUBLIC, SIGNED_IN
-from emp_edge.errors import StoreError
+from emp_edge.config.terminals import TerminalSpec, parse_terminals
+from emp_edge.domain.access import PUBLIC, SIGNED_IN, Area, viewer
+from emp_edge.errors import ConfigError, StoreError
 from emp_edge.store.devices import DeviceKind, DeviceState, list_devices
 from emp_edge.store.outbox import backlog
 from emp_edge.store.status import as_dict, sync_state, today_counts
 from emp_edge.web import live
-from emp_edge.web.access import needs, services
+from emp_edge.web.access import may, needs, services
+from emp_edge.web.views import simulator
 
 blueprint = Blueprint("dashboard", __name__)
 
@@ -70,11 +72,27 @@ def status() -> dict[str, Any]:
     }
 
 
+def _terminals() -> tuple[TerminalSpec, ...]:
+    """The terminals this box runs, for links to their kiosk screens (none when misconfigured:
+    the terminal role reports that, the overview still opens)."""
+    if "terminal" not in services().settings["roles"]:
+        return ()
+    try:
+        return parse_terminals(services().settings["terminal.readers"])
+    except ConfigError:
+        return ()
+
+
 @blueprint.get("/")
 @needs(SIGNED_IN)
 def index() -> ResponseReturnValue:
     return render_template(
-        "dashboard.html", status=status(), school=services().settings["school.name"]
+        "dashboard.html",
+        status=status(),
+        school=services().settings["school.name"],
+        terminals=_terminals(),
+        simulator=may(viewer(Area.CARDS)) and simulator.available(),
+        uid_only=bool(_terminals()) and services().settings["terminal.card_mode"] == "uid",
     )
 
 

@@ -78,12 +78,17 @@ def test_init_creates_private_database_school_and_admin(initialised: Path) -> No
     assert conn.execute("SELECT code FROM schools").fetchall() == [("190000000",)]
     types = [r[0] for r in conn.execute("SELECT type FROM outbox ORDER BY seq")]
     assert types == ["school.added", "user.added"]
+    key = initialised.parent / "card-master.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert len(bytes.fromhex(key.read_text("ascii").strip())) == 16
+    assert key.read_text("ascii").strip().upper() not in initialised.read_bytes().hex().upper()
 
 
 def test_init_twice_is_refused_and_changes_nothing(
     initialised: Path, env: dict[str, str], password_file: Path
 ) -> None:
     before = dump(initialised)
+    key_before = (initialised.parent / "card-master.key").read_bytes()
     result = emp_edge(
         "init",
         "--username",
@@ -99,6 +104,7 @@ def test_init_twice_is_refused_and_changes_nothing(
     assert result.returncode == 2
     assert "has users already" in result.stderr
     assert dump(initialised) == before
+    assert key_before == (initialised.parent / "card-master.key").read_bytes()  # never replaced
 
 
 def test_init_asks_for_the_password(env: dict[str, str], data_dir: Path) -> None:
@@ -233,6 +239,23 @@ def test_run_serves_the_pages_until_sigterm(
         assert process.wait(timeout=20) == 0
 
 
+def tap_in_demo(url: str) -> tuple[str, str]:
+    """Tap the first demo card on the simulator and read the answer off valgykla-1's screen."""
+    with (
+        httpx.Client(base_url=url, timeout=10) as client,
+        client.stream("GET", "kiosk/valgykla-1/events") as screen,
+    ):
+        lines = screen.iter_lines()
+        assert next(lines).startswith("retry:")
+        queued = client.post("simulator/taps", json={"terminal": "valgykla-1", "card_id": 1})
+        assert queued.status_code == 202, queued.text
+        for line in lines:
+            if line.startswith("data: ") and '"result"' in line:
+                shown = json.loads(line[6:])
+                return shown["result"], shown["reason"]
+    raise AssertionError("the kiosk stream ended without the tap")
+
+
 def test_demo_runs_a_school_and_throws_it_away(env: dict[str, str]) -> None:
     process = start("demo", "--port", "0", env=env)
     try:
@@ -245,6 +268,8 @@ def test_demo_runs_a_school_and_throws_it_away(env: dict[str, str]) -> None:
         with httpx.Client(timeout=10) as client:
             page = sign_in(client, url, "admin", password)
         assert '<dd data-live="today.pupils">300</dd>' in page.text
+        assert (folder / "card-master.key").stat().st_mode & 0o777 == 0o600
+        assert tap_in_demo(url) == ("accepted", "ok")
         conn = sqlite3.connect(folder / "emp-edge.db")
         labels = {r[0] for r in conn.execute("SELECT label FROM classes")}
         assert {"1a", "8b", "Ia", "IIa", "IIIa", "IVa"} <= labels

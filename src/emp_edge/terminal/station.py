@@ -127,8 +127,9 @@ class Station:
             log.info("reader online terminal=%s reader=%s", self.spec.name, self.reader.name)
         else:
             log.warning("reader offline terminal=%s detail=%s", self.spec.name, health.detail)
-        self.bus.publish(ReaderChanged(self.spec.name, health.online, health.detail))
         try:
             report(self.store, self.spec.name, DeviceKind.READER, state, detail)
         except EdgeError as err:
             log.error("reader state not stored terminal=%s reason=%s", self.spec.name, err.reason)
+        # after the overview's device list, so whoever hears the news finds it there too
+        self.bus.publish(ReaderChanged(self.spec.name, health.online, health.detail))

@@ -26,6 +26,8 @@ from demo_site import (
 )
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from emp_edge.domain.taps import TapReason, TapResult
+from emp_edge.events import TapDecided
 from emp_edge.store.devices import DeviceKind, DeviceState, report
 
 #: file name (without .png) and what the screenshot shows, in the order they are taken
@@ -36,6 +38,8 @@ SCREENS = (
     ("pupil", "one pupil's page"),
     ("users", "the users list"),
     ("audit", "the audit trail"),
+    ("kiosk", "a terminal's kiosk screen after a good tap"),
+    ("kiosk-refused", "the kiosk screen refusing a copied card"),
 )
 
 
@@ -96,6 +100,31 @@ def shoot(page: Page, folder: Path, name: str) -> Path:
     return path
 
 
+def shoot_kiosk(page: Page, school: DemoSchool, folder: Path) -> list[Path]:
+    """The kiosk screen of valgykla-1, green for a pupil's card, then red for a copy of it."""
+    page.goto(school.at("/kiosk/valgykla-1"))
+    kiosk = page.locator("[data-test=kiosk]")
+    kiosk.and_(page.locator("[data-connection=open]")).wait_for()
+    saved = []
+    for name, reason in (("kiosk", TapReason.OK), ("kiosk-refused", TapReason.NOT_GENUINE)):
+        good = reason is TapReason.OK
+        school.services.bus.publish(
+            TapDecided(
+                terminal="valgykla-1",
+                event_id=f"screenshot-{name}",
+                at=school.services.clock.now(),
+                result=TapResult.ACCEPTED if good else TapResult.DENIED,
+                reason=reason,
+                pupil_name="Žygimantas Žukauskas" if good else "",
+                class_label="5a" if good else "",
+                shown={"valid_until": "2029-08-31"} if good else {},
+            )
+        )
+        kiosk.and_(page.locator(f"[data-state={'accepted' if good else 'denied'}]")).wait_for()
+        saved.append(shoot(page, folder, name))
+    return saved
+
+
 def take_screens(browser: Browser, school: DemoSchool, folder: Path) -> list[Path]:
     """Visit the pages as the school's administrator and save a PNG of each."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -119,6 +148,7 @@ def take_screens(browser: Browser, school: DemoSchool, folder: Path) -> list[Pat
         saved.append(shoot(page, folder, "users"))
         page.goto(school.at("/audit/"))
         saved.append(shoot(page, folder, "audit"))
+        saved += shoot_kiosk(page, school, folder)
     finally:
         context.close()
     return saved

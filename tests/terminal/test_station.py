@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 
+import pytest
 from school_cards import KEYS, SCHOOL_CODE, OnFile, add_card, add_pupil
 
 from emp_edge.config.terminals import TerminalSpec
@@ -143,3 +145,16 @@ def test_a_station_thread_serves_taps_until_stopped(store: Store) -> None:
             terminal.stop()
     assert isinstance(news[1], TapDecided)
     assert news[1].pupil_name == "Ona Žukauskaitė"
+
+
+def test_no_log_line_holds_a_whole_chip_uid(store: Store, caplog: pytest.LogCaptureFixture) -> None:
+    reader = Unplugged()
+    terminal = station(store, reader, Bus())
+    card = ona(store)
+    caplog.set_level(logging.DEBUG)
+    for chip in (card.chip(), PulledAway(b"\x05\x06\x07\x08\x09\x0a\x0b")):
+        reader.present(chip)
+        terminal.serve_one(1)
+    assert "tap terminal=valgykla-1" in caplog.text  # the taps were logged …
+    for uid in (card.uid, b"\x05\x06\x07\x08\x09\x0a\x0b"):
+        assert uid.hex().upper() not in caplog.text.upper()  # … never with a whole UID

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 
 from emp_edge.config.terminals import TerminalSpec
+from emp_edge.domain.taps import TapResult
 from emp_edge.errors import EdgeError, ReaderError
 from emp_edge.events import Bus, ReaderChanged
 from emp_edge.store import Store
@@ -112,7 +113,7 @@ class Station:
             log.error("tap not recorded terminal=%s reason=%s", self.spec.name, err.reason)
             self.reader.done(tap, accepted=False)
             return False
-        self.reader.done(tap, accepted=decided.result == "accepted")
+        self.reader.done(tap, accepted=decided.result is TapResult.ACCEPTED)
         return True
 
     # ------------------------------------------------------------------ health

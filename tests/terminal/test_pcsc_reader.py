@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -34,26 +33,6 @@ KEYS = CardKeys(master=bytes(range(16)), aid=bytes.fromhex("F5EE01"), school_cod
 RECORD = CardRecord(card_id=4021, pupil_id=77, valid_until=date(2027, 8, 31), issue_counter=1)
 SELECT = bytes.fromhex("905A00000301EEF500")
 WAIT = 8.0  # generous: pcscd looks at its readers about every 0.4 s
-
-
-@pytest.fixture(scope="module")
-def pcscd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PcscdRig]:
-    """pcscd for this module; closing it lets the benchmark or another run have pcscd."""
-    rig = PcscdRig(Path(tmp_path_factory.mktemp("pcscd")))
-    rig.start()
-    yield rig
-    rig.close()
-
-
-@pytest.fixture
-def rig(pcscd: PcscdRig) -> Iterator[PcscdRig]:
-    pcscd.start()  # a test before may have stopped it
-    yield pcscd
-    for slot in pcscd.slots:
-        slot.remove()
-    if pcscd.running:
-        for name in pcscd.readers:
-            pcscd.wait_empty(name)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,22 +31,6 @@ pytestmark = pytest.mark.xdist_group("pcscd")
 
 WAIT = 10.0
 GREEN = bytes.fromhex("FF0040A004030101")  # the start of the ACR122 "accepted" LED command
-
-
-@pytest.fixture(scope="module")
-def pcscd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PcscdRig]:
-    rig = PcscdRig(Path(tmp_path_factory.mktemp("pcscd")))
-    rig.start()
-    yield rig
-    rig.close()
-
-
-@pytest.fixture
-def rig(pcscd: PcscdRig) -> Iterator[PcscdRig]:
-    pcscd.start()
-    yield pcscd
-    for slot in pcscd.slots:
-        slot.remove()
 
 
 def write_key(path: Path) -> None:

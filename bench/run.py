@@ -34,9 +34,6 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, object] = {}
     for bench in BENCHMARKS:
         figures.update(bench.run(args.quick))
-    figures["tap_vs_bare_ratio"] = round(
-        float(figures["tap_pipeline_p50_ms"]) / float(figures["bare_sqlite_commit_p50_ms"]), 3
-    )
     figures.update(
         quick=args.quick,
         python=platform.python_version(),

@@ -101,16 +101,24 @@ def _where(query: PupilQuery) -> tuple[str, list[object]]:
         clauses.append("p.id IN (SELECT rowid FROM pupils_search WHERE pupils_search MATCH ?)")
         params.append(match_expression(query.words))
     if query.classes:
-        either: list[str] = []
-        for school_class in query.classes:
-            if school_class.letter:
-                either.append("(c.grade = ? AND c.letter = ?)")
-                params.extend((school_class.grade, school_class.letter))
-            else:
-                either.append("c.grade = ?")
-                params.append(school_class.grade)
-        clauses.append("(" + " OR ".join(either) + ")")
+        clauses.append(class_clause(query.classes, "c", params))
     return " AND ".join(clauses), params
+
+
+def class_clause(classes: tuple[SchoolClass, ...], table: str, params: list[object]) -> str:
+    """``(grade = ? AND letter = ?) OR …`` on the classes table named ``table``; adds its params.
+
+    A class without a letter ("5") means every class of that grade.
+    """
+    either: list[str] = []
+    for school_class in classes:
+        if school_class.letter:
+            either.append(f"({table}.grade = ? AND {table}.letter = ?)")
+            params.extend((school_class.grade, school_class.letter))
+        else:
+            either.append(f"{table}.grade = ?")
+            params.append(school_class.grade)
+    return "(" + " OR ".join(either) + ")"
 
 
 def search_pupils(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from emp_edge.domain.cards import CardState
 from emp_edge.store.card_lists import CHIP_TAIL
-from emp_edge.store.pupil_pages import match_expression, read_query
+from emp_edge.store.pupil_pages import class_clause, match_expression, read_query
 
 #: a word that reads as the end of a chip UID: hex digits, at least one of them a digit
 _CHIP_WORD = re.compile(r"^(?=.*\d)[0-9a-fA-F]{2,14}$")
@@ -79,15 +79,7 @@ def _where(text: str) -> tuple[str, list[object]]:
         clauses.append("upper(c.chip_uid) LIKE ?")
         params.append("%" + chip)
     if query.classes:
-        either: list[str] = []
-        for school_class in query.classes:
-            if school_class.letter:
-                either.append("(k.grade = ? AND k.letter = ?)")
-                params.extend((school_class.grade, school_class.letter))
-            else:
-                either.append("k.grade = ?")
-                params.append(school_class.grade)
-        clauses.append("(" + " OR ".join(either) + ")")
+        clauses.append(class_clause(query.classes, "k", params))
     return "".join(" AND " + clause for clause in clauses), params
 
 

@@ -40,7 +40,7 @@ from emp_edge.domain.taps import (
     parse_record_body,
 )
 from emp_edge.errors import ConfigError, InputError, ReaderError
-from emp_edge.terminal.readers.port import Tap
+from emp_edge.terminal.readers.port import Tap, uid_tail
 
 from .desfire import ISSUER_FILE, READ_KEY, RECORD_FILE
 from .desfire.crypto import read_key, record_mac
@@ -155,8 +155,8 @@ def read_school_card(tap: Tap, keys: CardKeys) -> CardRead:
         record = _prove(tap, keys)
     except _Refused as refused:
         log.info(
-            "card refused uid=…%s reason=%s detail=%s",
-            tap.uid.hex().upper()[-4:],
+            "card refused uid=%s reason=%s detail=%s",
+            uid_tail(tap.uid),
             refused.reason,
             refused.detail,
         )

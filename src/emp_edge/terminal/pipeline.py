@@ -25,8 +25,16 @@ from emp_edge.domain.clock import Clock
 from emp_edge.domain.taps import TapReason, TapResult, reason_of
 from emp_edge.events import Bus, TapDecided
 from emp_edge.store import Store
-from emp_edge.store.taps import CardAtTerminal, TapRow, card_by_id, card_by_uid, record_tap
+from emp_edge.store.taps import (
+    CardAtTerminal,
+    TapRow,
+    card_by_id,
+    card_by_uid,
+    record_tap,
+    uid_text,
+)
 from emp_edge.terminal.authenticity import CardRead
+from emp_edge.terminal.readers.port import uid_tail
 from emp_edge.terminal.roles import Outcome, RoleHandler
 
 log = logging.getLogger(__name__)
@@ -128,11 +136,11 @@ class TapPipeline:
         )
         self.bus.publish(decided)
         log.info(
-            "tap terminal=%s result=%s reason=%s uid=…%s event=%s",
+            "tap terminal=%s result=%s reason=%s uid=%s event=%s",
             terminal.name,
             result,
             outcome.reason,
-            read.uid.hex().upper()[-4:],
+            uid_tail(read.uid),
             event_id,
         )
         return decided
@@ -142,7 +150,7 @@ def _mismatch(card: CardAtTerminal, read: CardRead) -> str:
     """What in the chip's record disagrees with the database, in words; empty when nothing."""
     record = read.record
     assert record is not None
-    if card.chip_uid != read.uid.hex().upper():
+    if card.chip_uid != uid_text(read.uid):
         return "the record belongs to a card with another chip"
     if card.pupil_id != record.pupil_id:
         return "the record names another pupil"

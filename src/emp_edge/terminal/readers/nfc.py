@@ -25,7 +25,7 @@ import time
 from typing import Any
 
 from emp_edge.errors import ReaderError
-from emp_edge.terminal.readers.port import GET_UID, ReaderHealth, Tap
+from emp_edge.terminal.readers.port import GET_UID, ReaderHealth, Tap, uid_tail
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +35,6 @@ POLL_INTERVAL = 0.1
 """nfcpy's pause between two polls (it has none when a connect call polls once)."""
 _GARBLED = (IndexError, ValueError, TypeError, struct.error)
 """What nfcpy raises when a card's activation answers are too short or malformed."""
-
-
-def _tail(uid: bytes) -> str:
-    """The last 4 hex digits of a UID: all of it a log line may show."""
-    return "…" + uid.hex().upper()[-4:]
 
 
 class NfcChannel:
@@ -106,7 +101,9 @@ class NfcReader:
                         continue
                     if self._clf is None:
                         continue  # the device failed during the check
-                    log.debug("card left reader=%s uid=%s", self.path, _tail(self._tag.identifier))
+                    log.debug(
+                        "card left reader=%s uid=%s", self.path, uid_tail(self._tag.identifier)
+                    )
                     self._tag = None
                 tap = self._poll(deadline)
                 if tap is not None:
@@ -125,7 +122,7 @@ class NfcReader:
             channel = tap.channel
             if isinstance(channel, NfcChannel) and channel._tag is self._tag:
                 channel._tag = None
-        log.debug("tap done reader=%s uid=%s accepted=%s", self.path, _tail(tap.uid), accepted)
+        log.debug("tap done reader=%s uid=%s accepted=%s", self.path, uid_tail(tap.uid), accepted)
 
     def close(self) -> None:
         self._closed.set()
@@ -215,7 +212,7 @@ class NfcReader:
         if uid == self._held_uid:
             return None  # the same card, still held: wait for it to leave
         self._held_uid = uid
-        log.info("card on reader reader=%s uid=%s", self.path, _tail(uid))
+        log.info("card on reader reader=%s uid=%s", self.path, uid_tail(uid))
         return Tap(reader=self.name, uid=uid, channel=NfcChannel(self, found))
 
     def _still_there(self) -> bool:
@@ -269,8 +266,13 @@ class NfcReader:
                     reader=self.path,
                     size=0 if answer is None else len(answer),
                 )
-            log.debug("apdu reader=%s uid=%s ins=%s sw=%s",
-                      self.path, _tail(uid), apdu[1:2].hex(), bytes(answer[-2:]).hex())  # fmt: skip
+            log.debug(
+                "apdu reader=%s uid=%s ins=%s sw=%s",
+                self.path,
+                uid_tail(uid),
+                apdu[1:2].hex(),
+                bytes(answer[-2:]).hex(),
+            )
             return bytes(answer)
 
 

@@ -30,7 +30,7 @@ from fnmatch import fnmatchcase
 from typing import Any, Final
 
 from emp_edge.errors import ConfigError, ReaderError
-from emp_edge.terminal.readers.port import GET_UID, ReaderHealth, Tap, sw
+from emp_edge.terminal.readers.port import GET_UID, ReaderHealth, Tap, sw, uid_tail
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +43,6 @@ ACR122_REFUSED: Final = bytes.fromhex("FF0040500402020301")
 _UID_SIZES: Final = range(4, 11)  # ISO 14443 UIDs are 4, 7 or 10 bytes
 _GONE: Final = ("SCARD_E_NO_SERVICE", "SCARD_E_SERVICE_STOPPED", "SCARD_F_COMM_ERROR")
 """What PC/SC calls answer once pcscd has stopped (the context is then dead for good)."""
-
-
-def _tail(uid: bytes) -> str:
-    """The last 4 hex digits of a UID: all of it a log line may show."""
-    return "…" + uid.hex().upper()[-4:]
 
 
 class _Pcsc:
@@ -222,7 +217,7 @@ class PcscReader:
             channel.close()
             if self._channel is channel:
                 self._channel = None
-        log.debug("tap done reader=%s uid=%s accepted=%s", tap.reader, _tail(tap.uid), accepted)
+        log.debug("tap done reader=%s uid=%s accepted=%s", tap.reader, uid_tail(tap.uid), accepted)
 
     def close(self) -> None:
         self._closed.set()
@@ -370,5 +365,5 @@ class PcscReader:
             return None
         uid = answer[:-2]
         self._channel = channel
-        log.info("card on reader reader=%s uid=%s", reader, _tail(uid))
+        log.info("card on reader reader=%s uid=%s", reader, uid_tail(uid))
         return Tap(reader=reader, uid=uid, channel=channel)

@@ -65,6 +65,11 @@ class Reader(Protocol):
         ...
 
 
+def uid_tail(uid: bytes) -> str:
+    """The last 4 hex digits of a chip UID (``…1D80``): all of it a log line may show."""
+    return "…" + uid.hex().upper()[-4:]
+
+
 def sw(answer: bytes) -> int:
     """The status word at the end of an answer (0x9000 is success)."""
     return int.from_bytes(answer[-2:], "big") if len(answer) >= 2 else 0

@@ -33,7 +33,7 @@ from emp_edge.terminal.desfire.card import school_card
 from emp_edge.terminal.pipeline import TapPipeline
 from emp_edge.terminal.readers.port import Tap
 from emp_edge.terminal.readers.simulated import EmulatedChannel
-from emp_edge.terminal.roles import handlers
+from emp_edge.terminal.roles import CardCheck
 from store_commit import bare_commit, bare_database
 
 PUPILS = 10_000
@@ -100,7 +100,9 @@ def run(quick: bool) -> dict[str, float]:
         store = Store(Path(tmp) / "taps.db", clock)
         store.migrate()
         populate(store, events)
-        pipeline = TapPipeline(store, clock, Bus(), school_code=SCHOOL, handlers=handlers())
+        pipeline = TapPipeline(
+            store, clock, Bus(), school_code=SCHOOL, handlers={"canteen": CardCheck()}
+        )
         rng = random.Random(2)
         chips = {n: school_card(_uid(n), KEYS, CardRecord(n, n, UNTIL, 1)) for n in range(1, 201)}
         bare = bare_database(Path(tmp))

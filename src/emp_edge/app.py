@@ -36,10 +36,10 @@ from emp_edge.terminal.authenticity import (
     read_school_card,
     read_uid_only,
 )
+from emp_edge.terminal.handlers import role_handlers
 from emp_edge.terminal.pipeline import TapPipeline
 from emp_edge.terminal.readers.port import Reader, Tap
 from emp_edge.terminal.readers.simulated import SimulatedReader
-from emp_edge.terminal.roles import handlers
 from emp_edge.terminal.simulator import TapSimulator
 from emp_edge.terminal.station import Station
 from emp_edge.web import create_app
@@ -185,7 +185,7 @@ def build_terminals(services: Services) -> Terminals:
         services.clock,
         services.bus,
         school_code=settings["school.code"],
-        handlers=handlers(),
+        handlers=role_handlers(settings, services.clock),
     )
     terminals = Terminals()
     simulated: dict[str, SimulatedReader] = {}

@@ -8,7 +8,7 @@ a till; the bus keeps the last reader state of each topic for a page that opens 
 
     bus = Bus()
     with bus.subscribe("valgykla-1") as inbox:
-        news = inbox.get(timeout=15)     # TapDecided | ReaderChanged | None
+        news = inbox.get(timeout=15)     # TapDecided | ReaderChanged | ReceiptPrinted | None
 """
 
 from __future__ import annotations
@@ -50,7 +50,17 @@ class ReaderChanged:
     detail: str = ""
 
 
-News = TapDecided | ReaderChanged
+@dataclass(frozen=True)
+class ReceiptPrinted:
+    """A till's receipt for a tap: printed, or not (the sale stands either way)."""
+
+    terminal: str
+    event_id: str
+    printed: bool
+    detail: str = ""
+
+
+News = TapDecided | ReaderChanged | ReceiptPrinted
 
 #: a subscriber that falls this far behind loses the oldest news, never blocks a till
 INBOX_SIZE = 64

@@ -147,7 +147,7 @@ def test_user_add_asks_for_the_password_twice(env: dict[str, str], store: Store)
     ("arguments", "message"),
     [
         (["--right", "cards=owner"], "is not AREA=viewer or AREA=manager"),
-        (["--right", "canteen=viewer"], "is not AREA=viewer or AREA=manager"),
+        (["--right", "valgykla=viewer"], "is not AREA=viewer or AREA=manager"),
         (["--valid-from", "2026-9-1"], "is not a date yyyy-mm-dd"),
         (["--valid-from", "2026-09-01", "--valid-to", "2026-08-31"], "cannot end before it begins"),
         (["--email", "ona.mokykla.lt"], "not an e-mail address"),

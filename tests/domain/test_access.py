@@ -30,6 +30,7 @@ def test_areas_are_those_of_the_mr_form() -> None:
         "cards",
         "basket",
         "lists",
+        "canteen",
     ]
 
 

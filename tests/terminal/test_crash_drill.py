@@ -28,7 +28,7 @@ from emp_edge import app
 from emp_edge.config import load_settings
 
 KILLS = int(os.environ.get("CRASH_DRILL_KILLS", "20"))
-TERMINAL = "valgykla-1"
+TERMINAL = "durys-1"
 CARDS = 40
 _SERVING = re.compile(r"serving (http://127\.0\.0\.1:\d+/)")
 
@@ -39,7 +39,7 @@ def prepare(folder: Path) -> tuple[Path, list[int]]:
     config.write_text(
         f'data_dir = "{folder / "data"}"\nroles = ["web", "terminal"]\n'
         "[web]\nport = 0\nthreads = 4\n"
-        f'[terminal]\nreaders = ["{TERMINAL} canteen simulated"]\ndebounce_ms = 0\n',
+        f'[terminal]\nreaders = ["{TERMINAL} check simulated"]\ndebounce_ms = 0\n',
         encoding="utf-8",
     )
     settings = load_settings(config, env={})

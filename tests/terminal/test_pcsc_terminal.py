@@ -45,7 +45,7 @@ def services(store: Store, rig: PcscdRig) -> Services:
     assert store.path is not None
     settings = load_settings(None, env={"EMP_EDGE_DATA_DIR": str(store.path.parent)}).replace(
         roles=["terminal"],
-        terminal__readers=[f"valgykla-1 canteen pcsc:{rig.readers[0]}"],
+        terminal__readers=[f"durys-1 check pcsc:{rig.readers[0]}"],
         terminal__reconnect_ms=100,
         terminal__debounce_ms=200,  # the same chip again (its clone) comes after this
         terminal__feedback="acr122",
@@ -75,10 +75,10 @@ def test_a_tap_through_pcscd_is_decided_committed_signalled_and_survives_a_pcscd
 ) -> None:
     ona: OnFile = add_card(store, add_pupil(store, "Ona", "Žukauskaitė"), "04A1B2C3D4E5F6")
     terminals = build_terminals(services)
-    with services.bus.subscribe("valgykla-1") as inbox:
+    with services.bus.subscribe("durys-1") as inbox:
         terminals.start()
         try:
-            assert next_news(inbox, ReaderChanged) == ReaderChanged("valgykla-1", True, "")
+            assert next_news(inbox, ReaderChanged) == ReaderChanged("durys-1", True, "")
             chip = ona.chip()
             rig.slots[0].insert(chip)
             decided = next_news(inbox, TapDecided)
@@ -97,11 +97,11 @@ def test_a_tap_through_pcscd_is_decided_committed_signalled_and_survives_a_pcscd
 
             rig.stop()
             offline = next_news(inbox, ReaderChanged)
-            assert offline == ReaderChanged("valgykla-1", False, "pcscd is not running")
+            assert offline == ReaderChanged("durys-1", False, "pcscd is not running")
             assert [d.state for d in list_devices(store.conn)] == ["offline"]
 
             rig.start()
-            assert next_news(inbox, ReaderChanged) == ReaderChanged("valgykla-1", True, "")
+            assert next_news(inbox, ReaderChanged) == ReaderChanged("durys-1", True, "")
             assert [d.state for d in list_devices(store.conn)] == ["ok"]
             rig.slots[0].insert(ona.chip())
             again = next_news(inbox, TapDecided)

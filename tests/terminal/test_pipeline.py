@@ -19,7 +19,7 @@ from emp_edge.terminal.desfire.card import EmulatedDesfireCard
 from emp_edge.terminal.pipeline import TapPipeline
 from emp_edge.terminal.readers.port import Tap
 from emp_edge.terminal.readers.simulated import EmulatedChannel, SimulatedReader
-from emp_edge.terminal.roles import Outcome, RoleHandler, handlers
+from emp_edge.terminal.roles import CardCheck, Outcome, RoleHandler
 from emp_edge.terminal.simulator import TapSimulator
 
 TILL = TerminalSpec("valgykla-1", "canteen", "simulated")
@@ -30,7 +30,7 @@ def read(chip: EmulatedDesfireCard) -> CardRead:
 
 
 def pipeline(store: Store, bus: Bus | None = None, role: RoleHandler | None = None) -> TapPipeline:
-    roles = handlers() if role is None else {"canteen": role}
+    roles: dict[str, RoleHandler] = {"canteen": role or CardCheck()}
     return TapPipeline(store, store.clock, bus or Bus(), school_code=SCHOOL_CODE, handlers=roles)
 
 
@@ -146,7 +146,9 @@ def test_the_result_is_published_only_after_its_commit(store: Store, ona: OnFile
 
 
 class Failing:
-    def handle(self, tx: Transaction, terminal: str, card: CardAtTerminal) -> Outcome:
+    def handle(
+        self, tx: Transaction, terminal: str, card: CardAtTerminal, event_id: str
+    ) -> Outcome:
         tx.execute(
             "INSERT INTO devices (name, kind, state, seen_at) VALUES ('x', 'till', 'ok', '')"
         )

@@ -19,7 +19,7 @@ from emp_edge.terminal.desfire.card import EmulatedDesfireCard
 from emp_edge.terminal.pipeline import TapPipeline
 from emp_edge.terminal.readers.port import ReaderHealth, Tap
 from emp_edge.terminal.readers.simulated import SimulatedReader
-from emp_edge.terminal.roles import handlers
+from emp_edge.terminal.roles import CardCheck
 from emp_edge.terminal.station import Debounce, Station
 
 TILL = TerminalSpec("valgykla-1", "canteen", "simulated")
@@ -41,7 +41,9 @@ class Unplugged(SimulatedReader):
 
 
 def station(store: Store, reader: SimulatedReader, bus: Bus, debounce: float = 0.0) -> Station:
-    pipeline = TapPipeline(store, store.clock, bus, school_code=SCHOOL_CODE, handlers=handlers())
+    pipeline = TapPipeline(
+        store, store.clock, bus, school_code=SCHOOL_CODE, handlers={"canteen": CardCheck()}
+    )
     check = partial(read_school_card, keys=KEYS)
     return Station(TILL, reader, check, pipeline, store=store, bus=bus, debounce_seconds=debounce)
 

@@ -153,6 +153,38 @@ SETTINGS: tuple[Setting, ...] = (
         maximum=60,
     ),
     Setting(
+        "canteen.overdraft_limit_cents",
+        0,
+        "How far below zero a prepaid balance may go, school-wide (cents; 0: never below zero).",
+        kind=int,
+        minimum=0,
+        maximum=10_000,
+    ),
+    Setting(
+        "canteen.max_top_up_cents",
+        20_000,
+        "The largest single top-up or correction staff may enter (cents); more is taken for a"
+        " typing slip.",
+        kind=int,
+        minimum=100,
+        maximum=1_000_000,
+    ),
+    Setting(
+        "canteen.low_balance_cents",
+        300,
+        "Balances below this (cents) are on the low-balance list, for the school to tell parents.",
+        kind=int,
+        minimum=0,
+        maximum=100_000,
+    ),
+    Setting(
+        "canteen.till_photo",
+        "off",
+        "Show the pupil's photo on the till screen, where one is on file (photos are kept for"
+        " card production and deleted after issue, §24).",
+        choices=("off", "on"),
+    ),
+    Setting(
         "cards.replacement_fee_cents",
         600,
         "Fee for a paid card replacement, in cents (§38: 6.00 EUR).",

@@ -13,7 +13,7 @@ from enum import IntEnum, StrEnum
 
 
 class Area(StrEnum):
-    """The areas of the MR form, in its order."""
+    """The areas of the MR form, in its order, then the school's own canteen area."""
 
     PERSONAL_DATA = "personal_data"  # mokinio asmens duomenys (įregistravimas-koregavimas)
     LEARNING_DATA = "learning_data"  # mokinio mokymosi duomenys
@@ -21,6 +21,7 @@ class Area(StrEnum):
     CARDS = "cards"  # pažymėjimų formavimas ir spausdinimas
     BASKET = "basket"  # mokinio krepšelio skaičiavimas
     LISTS = "lists"  # sąrašų formavimas
+    CANTEEN = "canteen"  # valgykla: meals, items, free meals, prepaid balances (school's own)
 
 
 class Level(IntEnum):

@@ -41,6 +41,15 @@ class TapReason(StrEnum):
     DESTROYED = "destroyed"
     CANCELLED = "cancelled"
     PUPIL_LEFT = "pupil_left"  # the pupil is no longer at the school
+    # the canteen till
+    NOTE_PENDING = "note_pending"  # staff have not yet acknowledged the last pupil's diet note
+    NO_SERVING_NOW = "no_serving_now"  # the tap is outside every meal's serving window
+    NOTHING_PICKED = "nothing_picked"  # nothing picked, and the meal has no default item
+    ITEM_UNAVAILABLE = "item_unavailable"  # a picked item is no longer sold
+    ITEM_NOT_ALLOWED = "item_not_allowed"  # a parent asked the till not to sell this item
+    ALREADY_SERVED = "already_served"  # the free meal was already served today
+    DAILY_LIMIT = "daily_limit"  # the sale would pass the pupil's daily spend limit
+    LOW_BALANCE = "low_balance"  # the sale would take the balance below the overdraft limit
 
 
 def reason_of(verdict: CardVerdict) -> TapReason:

@@ -38,6 +38,11 @@ def to_json(payload: Mapping[str, Any]) -> str:
         raise StoreError("an outbox payload must be JSON: {reason}", reason=str(err)) from err
 
 
+def new_event_id() -> str:
+    """A fresh event id (UUIDv4 text): the idempotency key of the event in sync."""
+    return str(uuid.uuid4())
+
+
 @dataclass(frozen=True)
 class OutboxEvent:
     seq: int
@@ -65,11 +70,15 @@ class Transaction:
     def execute(self, sql: str, params: tuple[Any, ...] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, params)
 
-    def emit(self, type: str, payload: Mapping[str, Any]) -> str:
-        """Append an event to the outbox in this transaction; returns its id (UUIDv4)."""
+    def emit(self, type: str, payload: Mapping[str, Any], *, event_id: str | None = None) -> str:
+        """Append an event to the outbox in this transaction; returns its id (UUIDv4).
+
+        ``event_id`` is one made before by ``new_event_id()``, when rows written earlier in the
+        transaction already carry it (a till's sale is keyed by its tap's event).
+        """
         if not type or not type.replace(".", "").replace("_", "").isalnum():
             raise StoreError("an event type is dotted words, not {type!r}", type=type)
-        event_id = str(uuid.uuid4())
+        event_id = event_id or new_event_id()
         self.conn.execute(
             "INSERT INTO outbox (event_id, type, payload, created_at) VALUES (?, ?, ?, ?)",
             (event_id, type, to_json(payload), self.now()),

@@ -89,8 +89,11 @@ class TapRow:
     detail: str = ""
 
 
-def record_tap(tx: Transaction, tap: TapRow) -> str:
-    """Write the tap and its outbox event in the open transaction; returns the tap's id."""
+def record_tap(tx: Transaction, tap: TapRow, event_id: str | None = None) -> str:
+    """Write the tap and its outbox event in the open transaction; returns the tap's id.
+
+    ``event_id`` is the id the role's handler already wrote its rows under, if it did.
+    """
     event_id = tx.emit(
         "tap.decided",
         {
@@ -100,6 +103,7 @@ def record_tap(tx: Transaction, tap: TapRow) -> str:
             "reason": str(tap.reason),
             "card_id": tap.card_id,
         },
+        event_id=event_id,
     )
     tx.execute(
         "INSERT INTO taps (event_id, at, terminal, role, uid_tail, card_id, pupil_id, result,"

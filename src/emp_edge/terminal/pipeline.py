@@ -25,6 +25,7 @@ from emp_edge.domain.clock import Clock
 from emp_edge.domain.taps import TapReason, TapResult, reason_of
 from emp_edge.events import Bus, TapDecided
 from emp_edge.store import Store
+from emp_edge.store.outbox import new_event_id
 from emp_edge.store.taps import (
     CardAtTerminal,
     TapRow,
@@ -102,9 +103,11 @@ class TapPipeline:
         found = self.find(read)
         refusal = self.judge(found)
         card = found.card
+        tap_id = new_event_id()
         with self.store.transaction() as tx:
             if refusal is None and card is not None:
-                outcome = self.handlers[terminal.role].handle(tx, terminal.name, card)
+                handler = self.handlers[terminal.role]
+                outcome = handler.handle(tx, terminal.name, card, tap_id)
             else:
                 outcome = Outcome(accepted=False, reason=refusal or TapReason.UNKNOWN_CARD)
             result = TapResult.ACCEPTED if outcome.accepted else TapResult.DENIED
@@ -120,6 +123,7 @@ class TapPipeline:
                     pupil_id=card.pupil_id if card else None,
                     detail=outcome.detail or found.detail,
                 ),
+                tap_id,
             )
             at = self.clock.now()
         decided = TapDecided(

@@ -1,8 +1,9 @@
 """What a tap does at a terminal once the card is known to be good: the role's handler.
 
 A handler decides inside the tap's transaction, so what it writes (a meal, a sale, an attendance
-mark) and the tap's event commit together. ``check`` only confirms the card; the canteen and the
-club attendance handlers build on the same shape.
+mark) and the tap's event commit together. ``check`` only confirms the card; the canteen till
+(``terminal/canteen.py``) and the club attendance build on the same shape. ``role_handlers`` in
+``terminal/handlers.py`` gives each role its handler.
 """
 
 from __future__ import annotations
@@ -27,22 +28,18 @@ class Outcome:
 
 
 class RoleHandler(Protocol):
-    def handle(self, tx: Transaction, terminal: str, card: CardAtTerminal) -> Outcome: ...
+    def handle(
+        self, tx: Transaction, terminal: str, card: CardAtTerminal, event_id: str
+    ) -> Outcome:
+        """Decide the tap in the open transaction; rows it writes carry the tap's ``event_id``."""
+        ...
 
 
 class CardCheck:
     """The card is genuine, issued and valid: say so and show whose it is."""
 
-    def handle(self, tx: Transaction, terminal: str, card: CardAtTerminal) -> Outcome:
+    def handle(
+        self, tx: Transaction, terminal: str, card: CardAtTerminal, event_id: str
+    ) -> Outcome:
         shown = {"valid_until": card.valid_until.isoformat()} if card.valid_until else {}
         return Outcome(accepted=True, shown=shown)
-
-
-def handlers() -> dict[str, RoleHandler]:
-    """The handler of each terminal role.
-
-    The canteen's meals and sales and the clubs' attendance marks come with their own parts;
-    until then their terminals confirm the card as ``check`` does.
-    """
-    check = CardCheck()
-    return {"check": check, "canteen": check, "club": check}

@@ -17,6 +17,7 @@ AREA_NAMES: dict[Area, LazyString] = {
     Area.CARDS: lazy_gettext("card personalisation and printing"),
     Area.BASKET: lazy_gettext("basket (funding) calculation"),
     Area.LISTS: lazy_gettext("lists"),
+    Area.CANTEEN: lazy_gettext("canteen"),
 }
 
 LEVEL_NAMES: dict[Level, LazyString] = {
@@ -65,6 +66,14 @@ TAP_REASON_TEXT: dict[TapReason, LazyString] = {
     TapReason.DESTROYED: lazy_gettext("Card destroyed — it is no longer valid"),
     TapReason.CANCELLED: lazy_gettext("Card request withdrawn — this card is not valid"),
     TapReason.PUPIL_LEFT: lazy_gettext("The pupil has left the school"),
+    TapReason.NOTE_PENDING: lazy_gettext("Staff: confirm the last pupil's diet note first"),
+    TapReason.NO_SERVING_NOW: lazy_gettext("No meal is served now"),
+    TapReason.NOTHING_PICKED: lazy_gettext("Nothing picked, and this meal has no default item"),
+    TapReason.ITEM_UNAVAILABLE: lazy_gettext("A picked item is no longer sold"),
+    TapReason.ITEM_NOT_ALLOWED: lazy_gettext("A parent asked us not to sell this item"),
+    TapReason.ALREADY_SERVED: lazy_gettext("The free meal was already served today"),
+    TapReason.DAILY_LIMIT: lazy_gettext("Daily spending limit reached"),
+    TapReason.LOW_BALANCE: lazy_gettext("Not enough money on the card account"),
 }
 
 #: the kinds of card the tap simulator can put on a reader

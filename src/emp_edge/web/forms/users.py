@@ -67,6 +67,7 @@ class UserForm(FlaskForm):  # type: ignore[misc]
     right_cards = _right_field(Area.CARDS)
     right_basket = _right_field(Area.BASKET)
     right_lists = _right_field(Area.LISTS)
+    right_canteen = _right_field(Area.CANTEEN)
 
     def right_fields(self) -> list[LevelField]:
         return [self[f"right_{area.value}"] for area in Area]

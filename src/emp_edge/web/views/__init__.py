@@ -52,7 +52,7 @@ NAV: tuple[MenuItem, ...] = (
     MenuItem("dashboard.index", lazy_gettext("Overview"), SIGNED_IN),
     MenuItem("pupils.index", lazy_gettext("Pupils"), viewer(Area.PERSONAL_DATA)),
     MenuItem("cards.index", lazy_gettext("Cards"), viewer(Area.CARDS)),
-    MenuItem("canteen.index", lazy_gettext("Canteen"), viewer(Area.LISTS)),
+    MenuItem("canteen.index", lazy_gettext("Canteen"), viewer(Area.CANTEEN)),
     MenuItem("clubs.index", lazy_gettext("Clubs (NVŠ)"), viewer(Area.LEARNING_DATA)),
     MenuItem("sync.index", lazy_gettext("Sync"), SIGNED_IN),
     MenuItem("users.index", lazy_gettext("Users"), ADMIN),

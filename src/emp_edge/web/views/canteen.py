@@ -32,7 +32,7 @@ SOURCE_NAMES: dict[str, LazyString] = {
 
 
 @blueprint.get("/")
-@needs(viewer(Area.LISTS))
+@needs(viewer(Area.CANTEEN))
 def index() -> ResponseReturnValue:
     app = services()
     conn = app.store.conn

@@ -43,7 +43,7 @@ from flask_babel.speaklater import LazyString
 
 from emp_edge.config.terminals import TerminalSpec, parse_terminals
 from emp_edge.domain.access import PUBLIC
-from emp_edge.events import News, ReaderChanged, TapDecided
+from emp_edge.events import News, ReaderChanged, ReceiptPrinted, TapDecided
 from emp_edge.web.access import audit_view, needs, services
 from emp_edge.web.labels import TAP_REASON_TEXT
 
@@ -182,6 +182,8 @@ def screen_events(terminal: str) -> ResponseReturnValue:
         with force_locale(language):
             if isinstance(news, TapDecided):
                 return _event("tap", tap_message(news, tz), news.event_id)
+            if isinstance(news, ReceiptPrinted):
+                return _event("receipt", {"event_id": news.event_id, "printed": news.printed})
             return _event("reader", reader_message(news))
 
     # waitress tells when the browser has gone (with channel_request_lookahead on), so a closed

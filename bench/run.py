@@ -16,13 +16,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import canteen
 import kiosk
 import pcsc
 import store_commit
 import taps
 import web
 
-BENCHMARKS = (store_commit, taps, pcsc, kiosk, web)
+BENCHMARKS = (store_commit, taps, canteen, pcsc, kiosk, web)
 
 
 def main(argv: list[str] | None = None) -> int:

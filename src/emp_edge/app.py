@@ -5,6 +5,7 @@ This is the only module that knows every part; the parts know only what they are
 
 from __future__ import annotations
 
+import gettext
 import logging
 import os
 import signal
@@ -12,10 +13,12 @@ import sys
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, time
 from functools import partial
+from importlib.resources import files
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
@@ -36,6 +39,7 @@ from emp_edge.terminal.authenticity import (
     read_school_card,
     read_uid_only,
 )
+from emp_edge.terminal.day_closing import DayClosing
 from emp_edge.terminal.handlers import role_handlers
 from emp_edge.terminal.pipeline import TapPipeline
 from emp_edge.terminal.readers.port import Reader, Tap
@@ -45,6 +49,9 @@ from emp_edge.terminal.station import Station
 from emp_edge.web import create_app
 from emp_edge.web.views.pupils import use_classlist_importer
 from emp_edge.web.views.simulator import use_tap_simulator
+
+if TYPE_CHECKING:
+    from emp_edge.printer.receipt_desk import ReceiptDesk
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +97,11 @@ def web_app(
     test_config: Mapping[str, Any] | None = None,
     *,
     simulator: TapSimulator | None = None,
+    day_printer: Callable[[str, date], None] | None = None,
 ) -> Flask:
-    """The admin pages with the parts they use plugged in (importer, tap simulator)."""
-    web = create_app(services, test_config)
+    """The admin pages with the parts they use plugged in (importer, tap simulator, the
+    receipt printers' day report)."""
+    web = create_app(services, test_config, day_printer=day_printer)
     use_classlist_importer(web, partial(import_classlist, school=school_of(services.settings)))
     if simulator is not None:
         use_tap_simulator(web, simulator)
@@ -211,6 +220,45 @@ def build_terminals(services: Services) -> Terminals:
     return terminals
 
 
+def day_closing(services: Services) -> DayClosing:
+    """The evening job closing the canteen's days, at the settings' time, in school time."""
+    settings = services.settings
+    return DayClosing(
+        services.store,
+        services.clock,
+        settings.tz,
+        settings["school.code"],
+        time.fromisoformat(settings["canteen.close_day_at"]),
+    )
+
+
+def receipt_desk(services: Services) -> ReceiptDesk | None:
+    """The tills' receipt printers, when the settings name any (python-escpos loads only then);
+    receipts are printed in the kiosk's language."""
+    settings = services.settings
+    if not settings["canteen.receipt_printers"]:
+        return None
+    from emp_edge.printer.receipt_desk import ReceiptDesk, School
+    from emp_edge.printer.receipt_setting import parse_receipt_printers
+    from emp_edge.printer.receipt_texts import receipt_words
+
+    tills = {t.name for t in parse_terminals(settings["terminal.readers"]) if t.role == "canteen"}
+    catalog = gettext.translation(
+        "messages",
+        str(files("emp_edge.web") / "translations"),
+        languages=[settings["kiosk.language"]],
+        fallback=True,
+    )
+    return ReceiptDesk(
+        services.store,
+        services.bus,
+        parse_receipt_printers(settings["canteen.receipt_printers"], tills=tills),
+        School(settings["school.name"], settings.tz, receipt_words(catalog.gettext)),
+        data_dir=settings.data_dir,
+        timeout=settings["canteen.receipt_timeout_ms"] / 1000,
+    )
+
+
 @dataclass
 class Running:
     """The roles started by ``serve``; ``url`` is where the web role listens."""
@@ -226,15 +274,25 @@ def start_roles(services: Services) -> Running:
     if not roles:
         raise ConfigError("'roles' names no role: give web, terminal or both")
     terminals = build_terminals(services) if "terminal" in roles else Terminals()
+    desk = receipt_desk(services) if "terminal" in roles else None
+    if desk is not None:
+        desk.start()  # listening before the first tap
     terminals.start()
     for station in terminals.stations:
         log.info("role started role=terminal terminal=%s", station.spec.name)
+    closing = day_closing(services) if "terminal" in roles else None
+    if closing is not None:
+        closing.start()
     if "web" not in roles:
         stopped = threading.Event()
 
         def stop_terminals() -> None:
             stopped.set()
             terminals.stop()
+            if closing is not None:
+                closing.stop()
+            if desk is not None:
+                desk.stop()
 
         def wait() -> None:
             stopped.wait()
@@ -243,7 +301,11 @@ def start_roles(services: Services) -> Running:
     from waitress import create_server
 
     server = create_server(
-        web_app(services, simulator=terminals.simulator),
+        web_app(
+            services,
+            simulator=terminals.simulator,
+            day_printer=desk.print_day_report if desk is not None else None,
+        ),
         host=services.settings["web.host"],
         port=services.settings["web.port"],
         threads=services.settings["web.threads"],
@@ -258,6 +320,10 @@ def start_roles(services: Services) -> Running:
     def stop_all() -> None:
         server.close()
         terminals.stop()
+        if closing is not None:
+            closing.stop()
+        if desk is not None:
+            desk.stop()
 
     return Running(url=url, run=server.run, stop=stop_all)
 

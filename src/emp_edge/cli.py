@@ -17,8 +17,10 @@ from typing import Any
 import click
 
 from emp_edge import __version__, app
+from emp_edge.cli_canteen import canteen_group
 from emp_edge.cli_users import audit_group, user_group
 from emp_edge.config import Settings, load_settings
+from emp_edge.config.terminals import parse_terminals
 from emp_edge.domain.access import Grants
 from emp_edge.errors import ConfigError, EdgeError, InputError
 from emp_edge.roster.importer import ImportReport, import_classlist
@@ -67,6 +69,7 @@ def main(ctx: click.Context, config: Path | None) -> None:
 
 main.add_command(user_group)
 main.add_command(audit_group)
+main.add_command(canteen_group)
 
 
 def _read_password(password_file: Path | None) -> str:
@@ -174,10 +177,12 @@ def run(ctx: click.Context) -> None:
 @click.pass_context
 def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
     """Run every role on a throw-away demo school, with no hardware and no network."""
-    from emp_edge.demo_school import issue_demo_cards, make_classlist
+    from emp_edge.demo_school import issue_demo_cards, make_classlist, stock_demo_canteen
     from emp_edge.domain.school import school_year
 
     base = _settings(ctx)
+    tills = [t.name for t in parse_terminals(base["terminal.readers"]) if t.role == "canteen"]
+    demo_receipts = [f"{till} spool:receipts" for till in tills]
     folder = Path(tempfile.mkdtemp(prefix="emp-edge-demo-"))
     settings = base.replace(
         data_dir=str(folder),
@@ -186,6 +191,8 @@ def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
         school__name="Demonstracinė Šaltinio progimnazija",
         roles=["web", "terminal"],
         terminal__master_key_file="",
+        # the canteen tills' receipts are written to files in the data folder
+        canteen__receipt_printers=base["canteen.receipt_printers"] or demo_receipts,
     )
     services = app.open_services(settings, create=True)
     today = services.clock.today()
@@ -205,6 +212,7 @@ def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
         )
     report = import_classlist(services.store, classlist, app.school_of(settings))
     chips = issue_demo_cards(services.store, today)
+    stock_demo_canteen(services.store, today)
     app.ensure_master_key(settings)
     running = app.start_roles(services)
     click.echo(f"Demo school: {report.imported} pupils, {chips} cards, data in {folder}")

@@ -1,4 +1,5 @@
-"""A made-up school for the demo: a class list of pupils with valid personal codes.
+"""A made-up school for the demo: a class list of pupils with valid personal codes, their cards,
+and a canteen with prices, free meals, balances and a few parents' requests.
 
 The list is written as the CSV a school would export, then imported through the same importer
 staff use, so the demo runs the real path. Everything here is invented; seeded, so the same seed
@@ -14,8 +15,9 @@ from pathlib import Path
 
 from emp_edge.domain import personal_code
 from emp_edge.domain.cards import CardState, valid_until
-from emp_edge.domain.school import SchoolClass
+from emp_edge.domain.school import SchoolClass, school_year, school_year_bounds
 from emp_edge.store import Store
+from emp_edge.store.ledger import add_top_up
 from emp_edge.store.outbox import Transaction
 
 BOYS = (
@@ -204,3 +206,121 @@ def _demo_card(
         ),
     )
     return 1
+
+
+# ---------------------------------------------------------------- the canteen
+
+#: (name, price in cents, the meal it is); the three meals are the windows' default items
+DEMO_ITEMS = (
+    ("Pusryčiai", 120, "breakfast"),
+    ("Pietūs", 250, "lunch"),
+    ("Pavakariai", 100, "afternoon"),
+    ("Bandelė su varške", 80, None),
+    ("Sultys", 90, None),
+    ("Obuolys", 40, None),
+    ("Sumuštinis su sūriu", 130, None),
+)
+#: an all-day window, so a demo tap at any hour sells something (a meal's window, where one is
+#: open, wins over it); "23:59" is the first minute it is closed
+SNACKS = ("snacks", "Užkandžiai", "00:00", "23:59", "Bandelė su varške")
+DIET_NOTES = (
+    "Alergija riešutams",
+    "Netoleruoja laktozės",
+    "Celiakija: tik be glitimo",
+    "Alergija žuviai ir jūros gėrybėms",
+)
+
+
+def demo_role(number: int) -> str:
+    """What the canteen knows of the demo's pupil ``number`` (0 = the first by id): "plain",
+    "entitled" (free lunch; every other one free breakfast too), "note" (a diet note)."""
+    if number % 16 == 4:
+        return "note"
+    return "entitled" if number % 3 == 1 else "plain"
+
+
+def stock_demo_canteen(store: Store, today: date, *, seed: int = 7) -> int:
+    """Items with prices, each meal's default item, the all-day snack window, free lunches
+    from the registry for about a third of the pupils, top-ups for everyone, diet notes, one
+    daily limit and one item a parent asked the till not to sell.
+
+    Every pupil can buy any window's default item once: the first card taps to a sale at any
+    hour but the last minute of the day. Returns how many pupils have a free meal.
+    """
+    rng = random.Random(seed)  # noqa: S311 - made-up money, not secrets
+    first_day, last_day = school_year_bounds(school_year(today))
+    pupils = [row[0] for row in store.conn.execute("SELECT id FROM pupils ORDER BY id")]
+    entitled = 0
+    with store.transaction() as tx:
+        now = tx.now()
+        ids: dict[str, int] = {}
+        for name, cents, meal in DEMO_ITEMS:
+            ids[name] = int(
+                tx.execute(
+                    "INSERT INTO canteen_items (name, price_cents, meal_type) VALUES (?, ?, ?)",
+                    (name, cents, meal),
+                ).lastrowid
+                or 0
+            )
+            if meal is not None:
+                tx.execute(
+                    "UPDATE meal_types SET default_item_id = ? WHERE code = ?", (ids[name], meal)
+                )
+        code, meal_name, start, end, snack = SNACKS
+        tx.execute(
+            "INSERT INTO meal_types (code, name, serves_from, serves_until, default_item_id)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (code, meal_name, start, end, ids[snack]),
+        )
+        for number, pupil_id in enumerate(pupils):
+            role = demo_role(number)
+            if role == "entitled":
+                entitled += 1
+                meals = ("lunch", "breakfast") if number % 6 == 1 else ("lunch",)
+                for meal in meals:
+                    tx.execute(
+                        "INSERT INTO meal_entitlements (pupil_id, meal_type, valid_from,"
+                        " valid_to, source, note, created_at) VALUES (?, ?, ?, ?, 'registry',"
+                        " 'Mokinių registras: nemokamas maitinimas', ?)",
+                        (pupil_id, meal, first_day.isoformat(), last_day.isoformat(), now),
+                    )
+            elif role == "note":
+                tx.execute(
+                    "UPDATE pupils SET diet_note = ? WHERE id = ?",
+                    (DIET_NOTES[(number // 16) % len(DIET_NOTES)], pupil_id),
+                )
+            _demo_top_up(tx, rng, number, pupil_id, entitled=role == "entitled")
+        if len(pupils) > 2:  # a parent's daily limit, and a parent's "no juice, please"
+            tx.execute(
+                "INSERT INTO canteen_limits (pupil_id, daily_limit_cents, note, changed_at)"
+                " VALUES (?, 300, 'Mamos prašymu', ?)",
+                (pupils[2], now),
+            )
+            tx.execute(
+                "INSERT INTO no_buy_items (pupil_id, item_id) VALUES (?, ?)",
+                (pupils[-1], ids["Sultys"]),
+            )
+        tx.emit("demo.canteen_stocked", {"items": len(ids), "entitled": entitled})
+    return entitled
+
+
+def _demo_top_up(
+    tx: Transaction, rng: random.Random, number: int, pupil_id: int, *, entitled: bool
+) -> None:
+    """A parent's top-up: enough for a lunch, a little below the low-balance line for some."""
+    if number == 0:
+        cents = 2000
+    elif number % 10 == 9:
+        cents = 280
+    else:
+        cents = rng.choice((300, 500) if entitled else (500, 1000, 1500, 2000, 3000))
+    cash = number % 2 == 0
+    add_top_up(
+        tx,
+        pupil_id,
+        cents,
+        "cash" if cash else "bank",
+        f"KVIT-{number + 1:04d}" if cash else f"MOK-{pupil_id:05d}-{number % 97:02d}",
+        user_id=None,
+        max_cents=cents,
+    )

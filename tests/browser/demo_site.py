@@ -25,6 +25,7 @@ from emp_edge.config import load_settings
 from emp_edge.demo_school import make_classlist
 from emp_edge.domain import personal_code
 from emp_edge.domain.access import Area, Level
+from emp_edge.domain.clock import Clock
 from emp_edge.domain.school import school_year
 from emp_edge.roster.importer import School, import_classlist
 from emp_edge.services import Services
@@ -172,15 +173,20 @@ def ensure_surname(path: Path, year: int) -> None:
 
 
 def open_school(
-    folder: Path, *, pupils: int = 60, test_config: Mapping[str, Any] | None = None
+    folder: Path,
+    *,
+    pupils: int = 60,
+    test_config: Mapping[str, Any] | None = None,
+    clock: Clock | None = None,
 ) -> DemoSchool:
-    """Build the demo school in ``folder`` and serve it on a free port of 127.0.0.1."""
+    """Build the demo school in ``folder`` and serve it on a free port of 127.0.0.1 (on the
+    system's clock unless given another)."""
     from waitress import create_server
 
     settings = load_settings(None, env={"EMP_EDGE_DATA_DIR": str(folder / "data")}).replace(
         school__name=SCHOOL_NAME
     )
-    services = open_services(settings, create=True)
+    services = open_services(settings, clock, create=True)
     for person in STAFF:
         add_person(services.store, person)
     year = school_year(services.clock.today())

@@ -26,6 +26,7 @@ from demo_site import (
 )
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from emp_edge.demo_school import stock_demo_canteen
 from emp_edge.domain.taps import TapReason, TapResult
 from emp_edge.events import TapDecided
 from emp_edge.store.devices import DeviceKind, DeviceState, report
@@ -40,6 +41,7 @@ SCREENS = (
     ("audit", "the audit trail"),
     ("kiosk", "a terminal's kiosk screen after a good tap"),
     ("kiosk-refused", "the kiosk screen refusing a copied card"),
+    ("till", "a canteen till after a free lunch with a paid juice, the next tap's pick ready"),
 )
 
 
@@ -101,8 +103,8 @@ def shoot(page: Page, folder: Path, name: str) -> Path:
 
 
 def shoot_kiosk(page: Page, school: DemoSchool, folder: Path) -> list[Path]:
-    """The kiosk screen of valgykla-1, green for a pupil's card, then red for a copy of it."""
-    page.goto(school.at("/kiosk/valgykla-1"))
+    """The kiosk screen of burelis-1, green for a pupil's card, then red for a copy of it."""
+    page.goto(school.at("/kiosk/burelis-1"))
     kiosk = page.locator("[data-test=kiosk]")
     kiosk.and_(page.locator("[data-connection=open]")).wait_for()
     saved = []
@@ -110,7 +112,7 @@ def shoot_kiosk(page: Page, school: DemoSchool, folder: Path) -> list[Path]:
         good = reason is TapReason.OK
         school.services.bus.publish(
             TapDecided(
-                terminal="valgykla-1",
+                terminal="burelis-1",
                 event_id=f"screenshot-{name}",
                 at=school.services.clock.now(),
                 result=TapResult.ACCEPTED if good else TapResult.DENIED,
@@ -123,6 +125,38 @@ def shoot_kiosk(page: Page, school: DemoSchool, folder: Path) -> list[Path]:
         kiosk.and_(page.locator(f"[data-state={'accepted' if good else 'denied'}]")).wait_for()
         saved.append(shoot(page, folder, name))
     return saved
+
+
+def shoot_till(page: Page, school: DemoSchool, folder: Path) -> Path:
+    """The till screen of valgykla-1: a free lunch and a paid juice, and a bun picked next."""
+    page.goto(school.at("/kiosk/valgykla-1"))
+    kiosk = page.locator("[data-test=kiosk]")
+    kiosk.and_(page.locator("[data-connection=open]")).wait_for()
+    page.locator("[data-test=item]", has_text="Bandelė su varške").click()
+    page.locator("[data-test=picked] li").first.wait_for()
+    school.services.bus.publish(
+        TapDecided(
+            terminal="valgykla-1",
+            event_id="screenshot-till",
+            at=school.services.clock.now(),
+            result=TapResult.ACCEPTED,
+            reason=TapReason.OK,
+            pupil_name="Žygimantas Žukauskas",
+            class_label="5a",
+            shown={
+                "meal": "Pietūs",
+                "items": [
+                    {"name": "Pietūs", "price": "0,00 €", "free": True},
+                    {"name": "Sultys", "price": "0,90 €", "free": False},
+                ],
+                "free_meal": True,
+                "paid": "0,90 €",
+                "balance": "4,10 €",
+            },
+        )
+    )
+    kiosk.and_(page.locator("[data-event-id=screenshot-till]")).wait_for()
+    return shoot(page, folder, "till")
 
 
 def take_screens(browser: Browser, school: DemoSchool, folder: Path) -> list[Path]:
@@ -149,6 +183,7 @@ def take_screens(browser: Browser, school: DemoSchool, folder: Path) -> list[Pat
         page.goto(school.at("/audit/"))
         saved.append(shoot(page, folder, "audit"))
         saved += shoot_kiosk(page, school, folder)
+        saved.append(shoot_till(page, school, folder))
     finally:
         context.close()
     return saved
@@ -159,6 +194,7 @@ def make_screens(browser: Browser, folder: Path) -> list[Path]:
     with tempfile.TemporaryDirectory(prefix="emp-edge-screens-") as tmp:
         school = open_school(Path(tmp))
         try:
+            stock_demo_canteen(school.store, school.services.clock.today())
             fill_the_day(school)
             return take_screens(browser, school, folder)
         finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,7 +29,8 @@ from flask import Flask
 from playwright.sync_api import Page, ViewportSize, expect
 
 from emp_edge.app import build_terminals, ensure_master_key, web_app
-from emp_edge.demo_school import issue_demo_cards
+from emp_edge.demo_school import issue_demo_cards, stock_demo_canteen
+from emp_edge.domain.clock import FixedClock
 from emp_edge.domain.taps import TapReason, TapResult
 from emp_edge.events import ReaderChanged, TapDecided
 
@@ -242,9 +243,13 @@ def test_the_longest_result_fits_the_screen(
 @pytest.fixture(scope="module")
 def card_school(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoSchool]:
     """A small demo school whose pupils have cards with chips, served with the real terminal
-    role: a simulated reader at valgykla-1, the card check, the pipeline and the bus."""
-    demo = open_school(Path(tmp_path_factory.mktemp("cards")), pupils=30)
-    issue_demo_cards(demo.store, demo.services.clock.today())
+    role: a simulated reader at valgykla-1, the card check, the pipeline and the bus. Its
+    canteen is the demo's, at lunch time: every pupil can buy the open window's default item."""
+    today = datetime.now(VILNIUS).date()
+    lunch = FixedClock(datetime.combine(today, time(12, 3), VILNIUS), tz=VILNIUS)
+    demo = open_school(Path(tmp_path_factory.mktemp("cards")), pupils=30, clock=lunch)
+    issue_demo_cards(demo.store, today)
+    stock_demo_canteen(demo.store, today)
     settings = demo.services.settings.replace(
         roles=["web", "terminal"], terminal__readers=["valgykla-1 canteen simulated"]
     )

@@ -239,8 +239,9 @@ def test_run_serves_the_pages_until_sigterm(
         assert process.wait(timeout=20) == 0
 
 
-def tap_in_demo(url: str) -> tuple[str, str]:
-    """Tap the first demo card on the simulator and read the answer off valgykla-1's screen."""
+def tap_in_demo(url: str) -> tuple[str, str, str]:
+    """Tap the first demo card on the simulator and read the answer off valgykla-1's till: the
+    demo's all-day snack window sells something at any hour but the day's last minute."""
     with (
         httpx.Client(base_url=url, timeout=10) as client,
         client.stream("GET", "kiosk/valgykla-1/events") as screen,
@@ -252,7 +253,7 @@ def tap_in_demo(url: str) -> tuple[str, str]:
         for line in lines:
             if line.startswith("data: ") and '"result"' in line:
                 shown = json.loads(line[6:])
-                return shown["result"], shown["reason"]
+                return shown["result"], shown["reason"], shown["time"]
     raise AssertionError("the kiosk stream ended without the tap")
 
 
@@ -269,10 +270,22 @@ def test_demo_runs_a_school_and_throws_it_away(env: dict[str, str]) -> None:
             page = sign_in(client, url, "admin", password)
         assert '<dd data-live="today.pupils">300</dd>' in page.text
         assert (folder / "card-master.key").stat().st_mode & 0o777 == 0o600
-        assert tap_in_demo(url) == ("accepted", "ok")
+        result, reason, at = tap_in_demo(url)
+        if at == "23:59":  # the demo's all-day snack window closes for the day's last minute
+            assert (result, reason) == ("denied", "no_serving_now")
+        else:
+            assert (result, reason) == ("accepted", "ok")
         conn = sqlite3.connect(folder / "emp-edge.db")
         labels = {r[0] for r in conn.execute("SELECT label FROM classes")}
         assert {"1a", "8b", "Ia", "IIa", "IIIa", "IVa"} <= labels
+        # the demo canteen: prices, a free lunch for about a third, and the tap's sale
+        assert conn.execute(
+            "SELECT price_cents FROM canteen_items WHERE name = 'Pietūs'"
+        ).fetchone() == (250,)
+        entitled = conn.execute("SELECT count(DISTINCT pupil_id) FROM meal_entitlements").fetchone()
+        assert 90 <= entitled[0] <= 110
+        sales = conn.execute("SELECT count(*) FROM till_sales WHERE till = 'valgykla-1'").fetchone()
+        assert sales == (1 if reason == "ok" else 0,)
         conn.close()
     finally:
         process.send_signal(signal.SIGTERM)

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from emp_edge.domain.cards import CardState
 from emp_edge.store import Store
-from emp_edge.store.canteen_lists import day_bounds, meals_per_day, sales_on
+from emp_edge.store.canteen_days import day_report
+from emp_edge.store.canteen_lists import day_bounds, month_days
 from emp_edge.store.card_lists import cards_by_state, open_requests
 from emp_edge.store.club_lists import funding_marks, month_of, months_between
 
@@ -28,13 +29,13 @@ def add_pupil(store: Store) -> int:
     return int(pupil or 0)
 
 
-def add_sales(store: Store, pupil: int, moments: list[str]) -> None:
+def add_top_ups(store: Store, pupil: int, moments: list[str]) -> None:
     with store.transaction() as tx:
         for at in moments:
-            event = tx.emit("ledger.sale", {"pupil_id": pupil})
+            event = tx.emit("ledger.topup", {"pupil_id": pupil})
             tx.execute(
                 "INSERT INTO ledger (pupil_id, kind, amount_cents, at, event_id)"
-                " VALUES (?, 'sale', -100, ?, ?)",
+                " VALUES (?, 'topup', 100, ?, ?)",
                 (pupil, at, event),
             )
 
@@ -50,7 +51,7 @@ def test_a_school_day_is_counted_in_the_school_time_zone(store: Store) -> None:
         "2026-10-25T22:00:00+00:00",
     )
     pupil = add_pupil(store)
-    add_sales(
+    add_top_ups(
         store,
         pupil,
         [
@@ -61,12 +62,16 @@ def test_a_school_day_is_counted_in_the_school_time_zone(store: Store) -> None:
         ],
     )
     days = [date(2026, 10, 24), date(2026, 10, 25), date(2026, 10, 26), date(2026, 10, 27)]
-    counted = [(m.day, m.meals) for m in meals_per_day(store.conn, days, VILNIUS)]
-    assert counted == list(zip(days, [1, 2, 1, 0], strict=True))
-    assert meals_per_day(store.conn, [], VILNIUS) == []
-    today = sales_on(store.conn, date(2026, 10, 25), VILNIUS)
-    assert (today.sales, today.cents) == (2, 200)
-    assert [(t.till, t.sales) for t in today.tills] == [("", 2)]
+    counted = [sum(t.top_ups for t in day_report(store.conn, day, VILNIUS)) for day in days]
+    assert counted == [1, 2, 1, 0]
+    [admin] = day_report(store.conn, date(2026, 10, 25), VILNIUS)
+    assert (admin.till, admin.top_ups, admin.top_ups_cents) == ("", 2, 200)
+
+
+def test_the_days_of_a_month() -> None:
+    assert month_days(date(2028, 2, 17))[-1] == date(2028, 2, 29)
+    october = month_days(date(2026, 10, 5))
+    assert (october[0], october[-1], len(october)) == (date(2026, 10, 1), date(2026, 10, 31), 31)
 
 
 def test_cards_by_state_names_every_state(store: Store) -> None:

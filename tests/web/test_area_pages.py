@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,8 +13,13 @@ from visitor import every_right, signed_in
 from visitor import make_user as make_account
 
 from emp_edge.domain.access import Area, Level
+from emp_edge.domain.clock import FixedClock
+from emp_edge.errors import PrinterError
+from emp_edge.services import Services
 from emp_edge.store import Store
 from emp_edge.store.accounts import set_language
+from emp_edge.web import create_app
+from store.canteen_day import build_day
 
 FULL_UID = "04A1B2C3D4E5F6"
 CODES = ("50610050012", "50801010015", "61001010016")
@@ -88,7 +93,7 @@ def audit_actions(store: Store) -> list[str]:
 PAGES = [
     ("/cards/", Area.CARDS),
     ("/cards/blanks", Area.BLANKS),
-    ("/canteen/", Area.LISTS),
+    ("/canteen/", Area.CANTEEN),
     ("/clubs/", Area.LEARNING_DATA),
 ]
 
@@ -248,96 +253,180 @@ def test_blanks_by_state_with_their_numbers(app: Flask, store: Store) -> None:
 # ------------------------------------------------------------------ canteen
 
 
-def add_ledger(
-    store: Store, pupil_id: int, kind: str, cents: int, at: str, till: str = "canteen-1"
-) -> None:
-    with store.transaction() as tx:
-        event = tx.emit("ledger.written", {"pupil_id": pupil_id, "kind": kind, "cents": cents})
-        tx.execute(
-            "INSERT INTO ledger (pupil_id, kind, amount_cents, at, till, event_id)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (pupil_id, kind, cents, at, till, event),
-        )
-
-
-def add_entitlement(
-    store: Store, pupil_id: int, meal: str, valid_from: str, valid_to: str | None
-) -> None:
-    with store.transaction() as tx:
-        tx.execute(
-            "INSERT INTO meal_entitlements (pupil_id, meal_type, valid_from, valid_to, source,"
-            " created_at) VALUES (?, ?, ?, ?, 'registry', ?)",
-            (pupil_id, meal, valid_from, valid_to, tx.now()),
-        )
-        tx.emit("meal.entitled", {"pupil_id": pupil_id, "meal_type": meal})
+def canteen_app(services: Services, **changes: Any) -> Flask:
+    """The admin app with some settings changed and, maybe, a day printer."""
+    printer = changes.pop("day_printer", None)
+    changed = replace(services, settings=services.settings.replace(**changes))
+    return create_app(changed, {"TESTING": True, "SECRET_KEY": "c" * 32}, day_printer=printer)
 
 
 def test_canteen_page_when_nothing_happened_yet(app: Flask, store: Store) -> None:
-    make_user(store, "lists", levels={Area.LISTS: Level.VIEWER})
-    html = page(app, "lists", "/canteen/")
-    assert "No sales today yet." in html
-    assert "No pupil is entitled to a free meal today." in html
-    assert "No pupil has a negative balance." in html
-    assert html.count("<meter ") == 14
+    make_user(store, "canteen", levels={Area.CANTEEN: Level.VIEWER})
+    html = page(app, "canteen", "/canteen/")
+    assert 'value="2026-10-05"' in html  # the day picker starts at today
+    assert "Nothing was sold, served or paid in on this day." in html
+    assert "No pupil is entitled to a free meal on this day." in html
+    assert "No balance is below 3,00 €." in html
+    assert html.count("<meter ") == 2 * 31  # free and paid, each day of October
+    assert "This day is not over yet: it can be closed after the last meal, at 16:30." in html
+    assert 'data-test="close-day"' not in html
+    assert 'data-test="print"' not in html
     assert "canteen.listed" not in audit_actions(store)
 
 
-def test_canteen_sales_meals_entitlements_and_balances(app: Flask, store: Store) -> None:
-    school = add_school(store)
-    aiste, jonas, ula = school.pupils
-    for pupil in school.pupils:
-        add_ledger(store, pupil, "topup", 2000, "2026-10-01T06:00:00+00:00", till="")
-    # today (2026-10-05 in Vilnius is 2026-10-04T21:00Z .. 2026-10-05T21:00Z)
-    add_ledger(store, aiste, "sale", -250, "2026-10-05T08:00:00+00:00")
-    add_ledger(store, jonas, "sale", -310, "2026-10-04T21:30:00+00:00")  # 00:30 local
-    add_ledger(store, ula, "sale", -125, "2026-10-05T09:00:00+00:00", till="canteen-2")
-    # 2026-10-04 local: one sale; 20:59Z is still 23:59 local on the 4th
-    add_ledger(store, aiste, "sale", -250, "2026-10-04T20:59:00+00:00")
-    # before the 14 days shown
-    add_ledger(store, aiste, "sale", -250, "2026-09-20T08:00:00+00:00")
-    add_entitlement(store, aiste, "lunch", "2026-09-01", None)
-    add_entitlement(store, jonas, "lunch", "2026-09-01", "2026-10-05")
-    add_entitlement(store, jonas, "breakfast", "2026-10-06", None)  # not yet valid
-    add_entitlement(store, ula, "breakfast", "2026-09-01", "2026-10-04")  # ended yesterday
-    make_user(store, "lists", levels={Area.LISTS: Level.VIEWER})
+def test_canteen_end_of_day_per_till_with_its_totals(
+    services: Services, store: Store, clock: FixedClock
+) -> None:
+    made = build_day(store, clock)  # 2026-10-05; the clock is now at the next midnight
+    app = canteen_app(services, canteen__low_balance_cents=1000)
+    make_user(store, "canteen", levels={Area.CANTEEN: Level.VIEWER})
 
-    html = page(app, "lists", "/canteen/")
+    html = page(app, "canteen", "/canteen/?day=2026-10-05")
 
-    assert re.search(r'data-test="sales-count">3<', html)
-    assert re.search(r'data-test="sales-sum">6,85 €<', html)
-    till_1 = row(html, "data-till", "canteen-1")
-    assert "<td>2</td>" in till_1
-    assert "5,60 €" in till_1
-    assert "1,25 €" in row(html, "data-till", "canteen-2")
-    assert 'meter min="0" max="3" value="3"' in row(html, "data-day", "2026-10-05")
-    assert 'value="1"' in row(html, "data-day", "2026-10-04")
-    assert 'value="0"' in row(html, "data-day", "2026-09-22")  # the first of the 14 days
-    assert 'data-day="2026-09-21"' not in html
-    assert re.search(r'data-meal="lunch">2<', html)
-    assert 'data-meal="breakfast"' not in html
-    assert "2 entitlements valid today" in html
-    assert "Jonaitytė Aistė" in row(html, "data-pupil", aiste)
-    assert "until further notice" in row(html, "data-pupil", aiste)
-    assert "2026-10-05" in row(html, "data-pupil", jonas)
-    assert f'data-pupil="{ula}"' not in html
-    assert "No pupil has a negative balance." in html
+    assert 'value="2026-10-05"' in html
+    admin = row(html, "data-till", "")
+    assert "Admin pages" in admin
+    assert 'data-test="top-ups">3 <span class="hint">(13,00 €)</span>' in admin
+    assert "-0,50 €" in admin
+    till_1 = row(html, "data-till", "valgykla-1")
+    assert '<td data-meal="breakfast">1</td><td data-meal="lunch">1</td>' in till_1
+    assert "(4,10 €)" in till_1
+    assert '<td data-meal="lunch">1</td>' in row(html, "data-till", "valgykla-2")
+    total = row(html, "data-till", r"\*")
+    assert '<td data-meal="lunch">2</td>' in total
+    assert "(6,40 €)" in total
+    assert 'data-test="net">6,90 €' in total
+    assert "Free: Pietūs" in html  # the school's own meal names
+    assert 'href="/canteen/day.csv?day=2026-10-05"' in html
+    # the month's chart, as numbers too
+    day_row = row(html, "data-day", "2026-10-05")
+    assert '<td data-test="free">3</td><td data-test="paid">2</td>' in day_row
+    assert 'title="3 free"' in day_row
+    entitled = row(html, "data-meal", "lunch")
+    assert '<td data-test="entitled">2</td><td data-test="served">2</td>' in entitled
+    # the low-balance list, lowest first, with the class; Ona never paid in
+    assert "Ąžuolaitė Rūta" in row(html, "data-pupil", made.ruta.pupil_id)
+    assert "9,70 €" in row(html, "data-pupil", made.ruta.pupil_id)
+    assert f'data-pupil="{made.jonas.pupil_id}"' not in html  # 12,20 € is not below 10,00 €
+    assert f'data-pupil="{made.ona.pupil_id}"' not in html
     assert "style=" not in html
-    for code in CODES:
-        assert code not in html
     assert audit_actions(store)[-1] == "canteen.listed"
 
 
-def test_a_negative_balance_is_shown(app: Flask, store: Store) -> None:
-    school = add_school(store)
-    add_ledger(store, school.pupils[1], "topup", 100, "2026-10-01T06:00:00+00:00")
-    add_ledger(store, school.pupils[1], "sale", -250, "2026-10-02T06:00:00+00:00")
-    make_user(store, "lists", levels={Area.LISTS: Level.VIEWER})
-    html = page(app, "lists", "/canteen/")
-    assert "1 pupil has a negative balance." in html
-    negative = row(html, "data-pupil", school.pupils[1])
-    assert "Petraitis Jonas" in negative
-    assert "-1,50 €" in negative
-    assert "canteen.listed" in audit_actions(store)
+def test_canteen_day_report_as_csv(services: Services, store: Store, clock: FixedClock) -> None:
+    build_day(store, clock)
+    make_user(store, "canteen", levels={Area.CANTEEN: Level.VIEWER})
+    response = signed_in(canteen_app(services), "canteen").get("/canteen/day.csv?day=2026-10-05")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert 'filename="valgykla-2026-10-05.csv"' in response.headers["Content-Disposition"]
+    data = response.get_data()
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = data.decode("utf-8-sig").split("\r\n")
+    assert lines[0].startswith("Day;Till;Free: Pusryčiai;Free: Pietūs;")
+    assert lines[-2] == "2026-10-05;All tills;1;2;0;4;6,40;3;13,00;1;0,80;1;-0,50;6,90"
+
+
+def test_a_bad_day_is_said_and_today_shown(app: Flask, store: Store) -> None:
+    make_user(store, "canteen", levels={Area.CANTEEN: Level.VIEWER})
+    browser = signed_in(app, "canteen")
+    html = browser.get("/canteen/?day=5.10.2026").get_data(as_text=True)
+    assert "&#39;5.10.2026&#39; is not a date yyyy-mm-dd" in html
+    assert 'value="2026-10-05"' in html
+    csv = browser.get("/canteen/day.csv?day=2026-13-01")
+    assert csv.status_code == 302
+
+
+def test_a_canteen_manager_closes_a_day_once(
+    services: Services, store: Store, clock: FixedClock
+) -> None:
+    build_day(store, clock)
+    app = canteen_app(services)
+    make_user(store, "viewer", levels={Area.CANTEEN: Level.VIEWER})
+    make_user(store, "manager", levels={Area.CANTEEN: Level.MANAGER})
+    viewer = page(app, "viewer", "/canteen/?day=2026-10-05")
+    assert "Not closed yet." in viewer
+    assert 'data-test="close-day"' not in viewer
+    browser = signed_in(app, "manager")
+    assert 'data-test="close-day"' in browser.get("/canteen/?day=2026-10-05").get_data(True)
+
+    done = browser.post("/canteen/close", {"day": "2026-10-05"}, follow_redirects=True)
+
+    html = done.get_data(as_text=True)
+    assert "2026-10-05 is closed: 3 free meals wait to be sent to the registry." in html
+    assert 'data-test="event-waiting"' in html
+    assert 'data-test="close-day"' not in html
+    [(event_id, payload)] = store.conn.execute(
+        "SELECT event_id, payload FROM outbox WHERE type = 'canteen.free_meals.daily'"
+    ).fetchall()
+    assert '"totals":{"breakfast":1,"lunch":2}' in payload
+    audit = store.conn.execute("SELECT actor, action, subject, detail FROM audit_log"
+                               " WHERE action = 'canteen.day_closed'").fetchall()  # fmt: skip
+    assert audit == [("manager", "canteen.day_closed", "day:2026-10-05", "free_meals=3")]
+    again = browser.post("/canteen/close", {"day": "2026-10-05"}, follow_redirects=True)
+    assert "2026-10-05 was closed before; nothing was sent again." in again.get_data(True)
+    with store.transaction(require_event=False) as tx:
+        tx.execute("UPDATE outbox SET acked_at = ? WHERE event_id = ?", (tx.now(), event_id))
+    html = browser.get("/canteen/?day=2026-10-05").get_data(as_text=True)
+    assert "The registry received it 2026-10-06 00:00." in html
+
+
+def test_a_day_that_is_not_over_is_not_closed(app: Flask, store: Store) -> None:
+    make_user(store, "manager", levels={Area.CANTEEN: Level.MANAGER})
+    browser = signed_in(app, "manager")
+    done = browser.post("/canteen/close", {"day": "2026-10-05"}, follow_redirects=True)
+    assert "2026-10-05 is not over yet: it can be closed after the last meal, at 16:30" in (
+        done.get_data(as_text=True)
+    )
+    assert store.conn.execute("SELECT count(*) FROM canteen_days").fetchone() == (0,)
+
+
+class DayPrinter:
+    """Records what it was asked to print; fails like a printer out of paper when told."""
+
+    def __init__(self) -> None:
+        self.printed: list[tuple[str, date]] = []
+        self.fail = False
+
+    def __call__(self, till: str, day: date) -> None:
+        if self.fail:
+            raise PrinterError("the printer {till} is out of paper", till=till)
+        self.printed.append((till, day))
+
+
+def test_a_tills_day_prints_on_its_receipt_printer(
+    services: Services, store: Store, clock: FixedClock
+) -> None:
+    build_day(store, clock)
+    printer = DayPrinter()
+    app = canteen_app(services, day_printer=printer)
+    make_user(store, "canteen", levels={Area.CANTEEN: Level.VIEWER})
+    browser = signed_in(app, "canteen")
+    html = browser.get("/canteen/?day=2026-10-05").get_data(as_text=True)
+    assert 'data-test="print"' in row(html, "data-till", "valgykla-1")
+    assert 'data-test="print"' not in row(html, "data-till", "")  # no till, no printer
+
+    done = browser.post("/canteen/print", {"day": "2026-10-05", "till": "valgykla-1"},
+                        follow_redirects=True)  # fmt: skip
+    assert printer.printed == [("valgykla-1", date(2026, 10, 5))]
+    assert "The report of valgykla-1 for 2026-10-05 went to its receipt printer." in (
+        done.get_data(as_text=True)
+    )
+    printer.fail = True
+    failed = browser.post("/canteen/print", {"day": "2026-10-05", "till": "valgykla-2"},
+                          follow_redirects=True)  # fmt: skip
+    assert "The report was not printed: the printer valgykla-2 is out of paper" in (
+        failed.get_data(as_text=True)
+    )
+    assert printer.printed == [("valgykla-1", date(2026, 10, 5))]
+
+
+def test_without_a_day_printer_nothing_prints(app: Flask, store: Store) -> None:
+    make_user(store, "canteen", levels={Area.CANTEEN: Level.VIEWER})
+    browser = signed_in(app, "canteen")
+    done = browser.post("/canteen/print", {"day": "2026-10-05", "till": "valgykla-1"},
+                        follow_redirects=True)  # fmt: skip
+    assert "this box has no receipt printer for day reports" in done.get_data(as_text=True)
 
 
 # ------------------------------------------------------------------ clubs

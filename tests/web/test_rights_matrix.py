@@ -51,7 +51,31 @@ EXPECTED: dict[str, Rule] = {
     "simulator.taps": PUBLIC,  # and only from kiosk.allow_from (tests/web/test_simulator.py)
     "kiosk.screen": PUBLIC,  # and only from kiosk.allow_from (tests/web/test_kiosk.py)
     "kiosk.screen_events": PUBLIC,
-    "canteen.index": viewer(Area.LISTS),
+    # the till screen's requests: only from kiosk.allow_from (tests/web/test_till.py)
+    "till.state": PUBLIC,
+    "till.picks": PUBLIC,
+    "till.acknowledged": PUBLIC,
+    "till.photo": PUBLIC,
+    "canteen.index": viewer(Area.CANTEEN),
+    "canteen.day_csv": viewer(Area.CANTEEN),
+    "canteen.print_day": viewer(Area.CANTEEN),  # the same figures as the CSV, on paper
+    "canteen.close": manager(Area.CANTEEN),
+    "canteen_setup.meals": viewer(Area.CANTEEN),
+    "canteen_setup.new_meal": manager(Area.CANTEEN),
+    "canteen_setup.edit_meal": manager(Area.CANTEEN),
+    "canteen_setup.items": viewer(Area.CANTEEN),
+    "canteen_setup.new_item": manager(Area.CANTEEN),
+    "canteen_setup.edit_item": manager(Area.CANTEEN),
+    "canteen_accounts.index": viewer(Area.CANTEEN),
+    "canteen_accounts.show": viewer(Area.CANTEEN),
+    "canteen_accounts.top_up": manager(Area.CANTEEN),
+    "canteen_accounts.refund": manager(Area.CANTEEN),
+    "canteen_accounts.correction": manager(Area.CANTEEN),
+    "canteen_accounts.limit": manager(Area.CANTEEN),
+    "canteen_accounts.no_buy": manager(Area.CANTEEN),
+    "canteen_accounts.diet_note": manager(Area.CANTEEN),
+    "canteen_accounts.add_free_meal": manager(Area.CANTEEN),
+    "canteen_accounts.end_free_meal": manager(Area.CANTEEN),
     "clubs.index": viewer(Area.LEARNING_DATA),
     "users.index": ADMIN,
     "users.new": ADMIN,
@@ -69,6 +93,9 @@ SAMPLE_ARGUMENTS: dict[str, Any] = {
     "job_id": "no-such-job",
     "filename": "app.css",
     "terminal": "valgykla-1",  # a terminal of the default terminal.readers
+    "code": "lunch",  # a meal type the first migration makes
+    "item_id": 1,
+    "event_id": "no-such-tap",
 }
 
 

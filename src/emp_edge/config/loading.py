@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -108,6 +109,14 @@ def _check(setting: Setting, value: Any, where: str) -> Any:
             where=where,
             name=setting.name,
             maximum=setting.maximum,
+            value=value,
+        )
+    if setting.pattern is not None and not re.fullmatch(setting.pattern, value):
+        raise ConfigError(
+            "'{name}' must be {form}, not {value!r}",
+            where=where,
+            name=setting.name,
+            form=setting.pattern_help or setting.pattern,
             value=value,
         )
     if setting.name == "timezone":

@@ -24,6 +24,9 @@ class Setting:
     choices: tuple[str, ...] | None = None
     minimum: int | None = None
     maximum: int | None = None
+    #: a regular expression text settings must match in full, and how to say so
+    pattern: str | None = None
+    pattern_help: str = ""
 
     @property
     def section(self) -> str:
@@ -178,11 +181,40 @@ SETTINGS: tuple[Setting, ...] = (
         maximum=100_000,
     ),
     Setting(
+        "canteen.close_day_at",
+        "21:00",
+        "When the box with the tills closes the canteen's days that are over, sending their free"
+        " meals to the registry: every day at this time (HH:MM, school time), and once at start.",
+        pattern=r"([01]\d|2[0-3]):[0-5]\d",
+        pattern_help="a time HH:MM, e.g. 21:00",
+    ),
+    Setting(
         "canteen.till_photo",
         "off",
         "Show the pupil's photo on the till screen, where one is on file (photos are kept for"
         " card production and deleted after issue, §24).",
         choices=("off", "on"),
+    ),
+    Setting(
+        "canteen.receipt_printers",
+        [],
+        "Receipt printers of the canteen tills, one per till: 'TILL KIND:ARGUMENT [PROFILE]'."
+        " KIND is network:HOST[:PORT] (port 9100 if not given; the printer must answer the"
+        " ESC/POS status query, so paper-out is noticed), usb:VENDOR:PRODUCT (hex ids, e.g."
+        " usb:04b8:0e15), serial:DEVICE[:BAUD] (e.g. serial:/dev/ttyUSB0:19200) or spool:FOLDER"
+        " (each receipt written as a file, relative to data_dir; for trying it out). PROFILE is"
+        " the python-escpos printer profile (e.g. TM-T20II; default: default); it says which code"
+        " pages the printer has, and without CP1257 or CP775 receipts print as images.",
+        kind=list,
+    ),
+    Setting(
+        "canteen.receipt_timeout_ms",
+        2000,
+        "How long a till waits for its receipt printer before it gives up on a receipt"
+        " (milliseconds); the sale stands either way.",
+        kind=int,
+        minimum=100,
+        maximum=30_000,
     ),
     Setting(
         "cards.replacement_fee_cents",

@@ -72,9 +72,15 @@ def check_meal_type(code: str, name: str, serves_from: str, serves_until: str) -
             "meal code {code!r} must be lower-case Latin letters, digits or _ (e.g. lunch)",
             code=code,
         )
-    name = _text(name, "meal name")
-    start = _clock(serves_from, "serving starts")
-    end = _clock(serves_until, "serving ends")
+    name = _words(name)
+    if not name:
+        raise InputError("the meal name is empty")
+    start = _clock(serves_from)
+    if start is None:
+        raise InputError("serving starts: {text!r} is not a time like 11:30", text=serves_from)
+    end = _clock(serves_until)
+    if end is None:
+        raise InputError("serving ends: {text!r} is not a time like 14:00", text=serves_until)
     if end <= start:
         raise InputError(
             "serving must end after it starts: {start}–{end}",
@@ -84,19 +90,18 @@ def check_meal_type(code: str, name: str, serves_from: str, serves_until: str) -
     return MealWindow(code, name, start, end)
 
 
-def _clock(text: str, what: str) -> time:
+def _clock(text: str) -> time | None:
     match = _CLOCK.match(text.strip())
-    if not match:
-        raise InputError("{what}: {text!r} is not a time like 11:30", what=what, text=text)
-    return time(int(match[1]), int(match[2]))
+    return time(int(match[1]), int(match[2])) if match else None
 
 
-def _text(text: str, what: str) -> str:
+def _words(text: str) -> str:
+    """The text with its spaces made single, checked not too long (it may be empty)."""
     text = " ".join(text.split())
-    if not text:
-        raise InputError("{what} is empty", what=what)
     if len(text) > MAX_TEXT:
-        raise InputError("{what} is longer than {n} characters", what=what, n=MAX_TEXT)
+        raise InputError(
+            "the text {start!r}… is longer than {n} characters", start=text[:20], n=MAX_TEXT
+        )
     return text
 
 
@@ -122,7 +127,10 @@ def check_price(cents: int) -> int:
 
 
 def check_item_name(name: str) -> str:
-    return _text(name, "item name")
+    name = _words(name)
+    if not name:
+        raise InputError("the item name is empty")
+    return name
 
 
 # ---------------------------------------------------------------- the sale at a tap
@@ -256,7 +264,10 @@ def top_up(cents: int, method: str, reference: str, *, max_cents: int) -> Ledger
         raise InputError(
             "a top-up is paid in cash or by bank, not {method!r}", method=method
         ) from None
-    _positive(cents, "top-up", max_cents)
+    if cents <= 0:
+        raise InputError("a top-up must be more than 0")
+    if cents > max_cents:
+        raise InputError("a top-up above {limit} cents is surely a typing slip", limit=max_cents)
     reference = " ".join(reference.split())
     if not reference:
         raise InputError(
@@ -269,7 +280,8 @@ def top_up(cents: int, method: str, reference: str, *, max_cents: int) -> Ledger
 
 def refund(cents: int, sale_event: str, refundable_cents: int, reason: str) -> LedgerEntry:
     """Money of a sale given back to the balance; never more than the sale has left."""
-    _positive(cents, "refund", MAX_ITEM_PRICE_CENTS * MAX_LINES)
+    if cents <= 0:
+        raise InputError("a refund must be more than 0")
     if cents > refundable_cents:
         raise InputError(
             "this sale has {left} cents left to refund, not {cents}",
@@ -277,7 +289,7 @@ def refund(cents: int, sale_event: str, refundable_cents: int, reason: str) -> L
             cents=cents,
         )
     return LedgerEntry(
-        LedgerKind.REFUND, cents, reason=_text(reason, "refund reason"), refund_of=sale_event
+        LedgerKind.REFUND, cents, reason=_refund_reason(reason), refund_of=sale_event
     )
 
 
@@ -315,10 +327,8 @@ def daily_limit(cents: int | None) -> int | None:
     return cents
 
 
-def _positive(cents: int, what: str, most: int) -> None:
-    if cents <= 0:
-        raise InputError("a {what} must be more than 0", what=what)
-    if cents > most:
-        raise InputError(
-            "a {what} above {limit} cents is surely a typing slip", what=what, limit=most
-        )
+def _refund_reason(reason: str) -> str:
+    reason = _words(reason)
+    if not reason:
+        raise InputError("a refund needs its reason")
+    return reason

@@ -1,13 +1,14 @@
-"""Reading the canteen's ledger and free-meal entitlements for the canteen page.
+"""The canteen page's lists: meals per day over a month, free-meal entitlements, low balances.
 
-Moments in the ledger are UTC ISO text; a school day is turned into its UTC bounds here, in the
-school's time zone, so that "today" and "per day" mean the school's days.
+Moments in the ledger are UTC ISO text; ``day_bounds`` turns a school day into its UTC bounds in
+the school's time zone, so that "per day" means the school's days. The tills write the school's
+date with each sale, so meals are counted by that date.
 """
 
 from __future__ import annotations
 
+import calendar
 import sqlite3
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -19,37 +20,72 @@ def day_bounds(day: date, tz: tzinfo) -> tuple[str, str]:
     return start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()
 
 
-@dataclass(frozen=True)
-class TillTotal:
-    till: str  # "" when the sale named no till
-    sales: int
-    cents: int  # money taken: sales are written negative, this is positive
-
-
-@dataclass(frozen=True)
-class Sales:
-    sales: int
-    cents: int
-    tills: list[TillTotal]
+def month_days(day: date) -> list[date]:
+    """Every day of the month ``day`` is in."""
+    last = calendar.monthrange(day.year, day.month)[1]
+    return [day.replace(day=n) for n in range(1, last + 1)]
 
 
 @dataclass(frozen=True)
 class DayMeals:
+    """Meals served on a day: free servings, and meal items sold."""
+
     day: date
-    meals: int
+    free: int
+    paid: int
+
+    @property
+    def meals(self) -> int:
+        return self.free + self.paid
+
+
+def meals_in_month(conn: sqlite3.Connection, day: date) -> list[DayMeals]:
+    """Each day of ``day``'s month: free meals, and paid servings of meal items (items that
+    are a meal type; a roll or a drink is not a meal)."""
+    days = month_days(day)
+    span = (days[0].isoformat(), days[-1].isoformat())
+    free = dict(
+        conn.execute(
+            "SELECT day, count(*) FROM free_meals WHERE day BETWEEN ? AND ? GROUP BY day", span
+        ).fetchall()
+    )
+    paid = dict(
+        conn.execute(
+            "SELECT s.day, count(*) FROM till_sales s"
+            " JOIN till_sale_lines l ON l.sale_id = s.id"
+            " JOIN canteen_items i ON i.id = l.item_id"
+            " WHERE s.day BETWEEN ? AND ? AND l.free = 0 AND i.meal_type IS NOT NULL"
+            " GROUP BY s.day",
+            span,
+        ).fetchall()
+    )
+    return [
+        DayMeals(d, int(free.get(d.isoformat(), 0)), int(paid.get(d.isoformat(), 0))) for d in days
+    ]
 
 
 @dataclass(frozen=True)
-class Entitlement:
-    """A free meal a pupil is entitled to on a day."""
+class MealType:
+    code: str
+    name: str  # as the school calls it
 
-    pupil_id: int
-    first_name: str
-    last_name: str
-    class_label: str
-    meal_type: str
-    valid_to: date | None
-    source: str  # registry or staff
+
+def meal_types(conn: sqlite3.Connection) -> list[MealType]:
+    """The school's meal types, in the order of the day."""
+    rows = conn.execute("SELECT code, name FROM meal_types ORDER BY serves_from, code")
+    return [MealType(code, name) for code, name in rows]
+
+
+def entitlement_counts(conn: sqlite3.Connection, day: date) -> dict[str, int]:
+    """Meal type → how many pupils (still at school) are entitled to it free on ``day``."""
+    rows = conn.execute(
+        "SELECT m.meal_type, count(DISTINCT m.pupil_id) FROM meal_entitlements m"
+        " JOIN pupils p ON p.id = m.pupil_id WHERE m.valid_from <= :day"
+        " AND (m.valid_to IS NULL OR m.valid_to >= :day) AND p.active = 1"
+        " GROUP BY m.meal_type ORDER BY m.meal_type",
+        {"day": day.isoformat()},
+    )
+    return {meal_type: int(count) for meal_type, count in rows}
 
 
 @dataclass(frozen=True)
@@ -61,87 +97,16 @@ class Balance:
     cents: int
 
 
-def sales_on(conn: sqlite3.Connection, day: date, tz: tzinfo) -> Sales:
-    """The day's sales: how many and how much, in all and per till."""
-    since, before = day_bounds(day, tz)
-    rows = conn.execute(
-        "SELECT till, count(*), coalesce(-sum(amount_cents), 0) FROM ledger"
-        " WHERE kind = 'sale' AND at >= ? AND at < ? GROUP BY till ORDER BY till",
-        (since, before),
-    ).fetchall()
-    tills = [TillTotal(till, int(count), int(cents)) for till, count, cents in rows]
-    return Sales(sum(t.sales for t in tills), sum(t.cents for t in tills), tills)
-
-
-def meals_per_day(conn: sqlite3.Connection, days: Sequence[date], tz: tzinfo) -> list[DayMeals]:
-    """Meals served (till sales, free meals included) on each of ``days``, in their order."""
-    if not days:
-        return []
-    values = ", ".join("(?, ?, ?)" for _ in days)
-    params: list[str] = []
-    for day in days:
-        params += [day.isoformat(), *day_bounds(day, tz)]
-    first, _ = day_bounds(min(days), tz)
-    _, last = day_bounds(max(days), tz)
-    found = dict(
-        conn.execute(
-            f"WITH days(day, since, before) AS (VALUES {values})"  # noqa: S608 (placeholders only)
-            " SELECT d.day, count(*) FROM ledger l"
-            " JOIN days d ON l.at >= d.since AND l.at < d.before"
-            " WHERE l.kind = 'sale' AND l.at >= ? AND l.at < ? GROUP BY d.day",
-            (*params, first, last),
-        ).fetchall()
-    )
-    return [DayMeals(day, int(found.get(day.isoformat(), 0))) for day in days]
-
-
-_VALID_ON = "m.valid_from <= :day AND (m.valid_to IS NULL OR m.valid_to >= :day) AND p.active = 1"
-
-
-def entitlement_counts(conn: sqlite3.Connection, day: date) -> dict[str, int]:
-    """Meal type → how many pupils are entitled to it on ``day``."""
-    rows = conn.execute(
-        "SELECT m.meal_type, count(DISTINCT m.pupil_id) FROM meal_entitlements m"
-        " JOIN pupils p ON p.id = m.pupil_id WHERE m.valid_from <= :day"
-        " AND (m.valid_to IS NULL OR m.valid_to >= :day) AND p.active = 1"
-        " GROUP BY m.meal_type ORDER BY m.meal_type",
-        {"day": day.isoformat()},
-    )
-    return {meal_type: int(count) for meal_type, count in rows}
-
-
-def entitlements_on(conn: sqlite3.Connection, day: date) -> list[Entitlement]:
-    """The pupils entitled to a free meal on ``day``, by class and name."""
-    rows = conn.execute(
-        "SELECT p.id, p.first_name, p.last_name, coalesce(k.label, ''), m.meal_type, m.valid_to,"
-        " m.source FROM meal_entitlements m JOIN pupils p ON p.id = m.pupil_id"
-        " LEFT JOIN classes k ON k.id = p.class_id WHERE m.valid_from <= :day"
-        " AND (m.valid_to IS NULL OR m.valid_to >= :day) AND p.active = 1"
-        " ORDER BY k.grade, k.letter, p.last_name, p.first_name, m.meal_type",
-        {"day": day.isoformat()},
-    )
-    return [
-        Entitlement(
-            int(pupil_id),
-            first,
-            last,
-            label,
-            meal_type,
-            date.fromisoformat(valid_to) if valid_to else None,
-            source,
-        )
-        for pupil_id, first, last, label, meal_type, valid_to, source in rows
-    ]
-
-
-def negative_balances(conn: sqlite3.Connection) -> list[Balance]:
-    """Pupils whose ledger sums below zero (there should be none), lowest first."""
+def low_balances(conn: sqlite3.Connection, below_cents: int) -> list[Balance]:
+    """Pupils at school with a prepaid account (any ledger row) whose balance is below
+    ``below_cents``, lowest first: the list the school tells parents from."""
     rows = conn.execute(
         "SELECT p.id, p.first_name, p.last_name, coalesce(k.label, ''), b.cents"
-        " FROM (SELECT pupil_id, sum(amount_cents) AS cents FROM ledger GROUP BY pupil_id"
-        "       HAVING sum(amount_cents) < 0) b"
+        " FROM (SELECT pupil_id, sum(amount_cents) AS cents FROM ledger GROUP BY pupil_id) b"
         " JOIN pupils p ON p.id = b.pupil_id LEFT JOIN classes k ON k.id = p.class_id"
-        " ORDER BY b.cents, p.last_name, p.first_name"
+        " WHERE b.cents < ? AND p.active = 1"
+        " ORDER BY b.cents, p.last_name, p.first_name, p.id",
+        (below_cents,),
     )
     return [
         Balance(int(i), first, last, label, int(cents)) for i, first, last, label, cents in rows

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from emp_edge.domain.canteen import Item, MealWindow, Purse, Sale, Served
+from emp_edge.domain.canteen import MAX_LINES, Item, MealWindow, Purse, Sale, Served
+from emp_edge.errors import InputError
 from emp_edge.store.outbox import Transaction
 
 _ITEM = "SELECT id, name, price_cents, meal_type, active FROM canteen_items"
@@ -71,32 +72,35 @@ def balance(conn: sqlite3.Connection, pupil_id: int) -> int:
     return int(row[0])
 
 
+_PURSE = """
+SELECT (SELECT coalesce(sum(amount_cents), 0) FROM ledger WHERE pupil_id = :p),
+       (SELECT coalesce(sum(paid_cents), 0) FROM till_sales WHERE pupil_id = :p AND day = :day),
+       (SELECT daily_limit_cents FROM canteen_limits WHERE pupil_id = :p),
+       (SELECT json_group_array(item_id) FROM no_buy_items WHERE pupil_id = :p),
+       EXISTS (SELECT 1 FROM meal_entitlements WHERE pupil_id = :p AND meal_type = :m
+               AND valid_from <= :day AND (valid_to IS NULL OR valid_to >= :day)),
+       s.at, s.till
+FROM (SELECT 1)
+LEFT JOIN free_meals f ON f.pupil_id = :p AND f.meal_type = :m AND f.day = :day
+LEFT JOIN till_sales s ON s.id = f.sale_id
+"""
+
+
 def purse(conn: sqlite3.Connection, pupil_id: int, meal_type: str | None, day: date) -> Purse:
-    """What a sale must know about the pupil on ``day``, for the open window's meal."""
-    on = day.isoformat()
-    spent, limit = conn.execute(
-        "SELECT (SELECT coalesce(sum(paid_cents), 0) FROM till_sales"
-        "        WHERE pupil_id = :p AND day = :day),"
-        " (SELECT daily_limit_cents FROM canteen_limits WHERE pupil_id = :p)",
-        {"p": pupil_id, "day": on},
-    ).fetchone()
-    no_buy = frozenset(
-        int(item_id)
-        for (item_id,) in conn.execute(
-            "SELECT item_id FROM no_buy_items WHERE pupil_id = ?", (pupil_id,)
-        )
-    )
-    entitled, served = False, None
-    if meal_type is not None:
-        entitled = entitled_on(conn, pupil_id, meal_type, day)
-        served = served_free(conn, pupil_id, meal_type, day)
+    """What a sale must know about the pupil on ``day``, for the open window's meal.
+
+    One statement, each part one index range (see ``bench/canteen.py``): the balance, today's
+    spending, the daily limit, the no-buy items, the entitlement and today's free meal.
+    """
+    row = conn.execute(_PURSE, {"p": pupil_id, "m": meal_type, "day": day.isoformat()}).fetchone()
+    held, spent, limit, no_buy, entitled, served_at, served_till = row
     return Purse(
-        balance_cents=balance(conn, pupil_id),
+        balance_cents=int(held),
         spent_today_cents=int(spent),
         daily_limit_cents=int(limit) if limit is not None else None,
-        no_buy=no_buy,
-        entitled=entitled,
-        served=served,
+        no_buy=frozenset(int(item) for item in json.loads(no_buy)),
+        entitled=bool(entitled),
+        served=Served(datetime.fromisoformat(served_at), served_till) if served_at else None,
     )
 
 
@@ -195,8 +199,19 @@ def _save(tx: Transaction, till: str, state: TillState) -> None:
 
 
 def pick(tx: Transaction, till: str, item_ids: Iterable[int]) -> TillState:
-    """Set the items the next tap at ``till`` buys (empty: the open meal's default item)."""
-    state = TillState(tuple(item_ids), till_state(tx.conn, till).held_by)
+    """Set the items the next tap at ``till`` buys (empty: the open meal's default item).
+
+    Every item must be on file and still sold, and a tap buys at most ``MAX_LINES`` of them.
+    """
+    picked = tuple(item_ids)
+    if len(picked) > MAX_LINES:
+        raise InputError("one tap buys at most {n} items", n=MAX_LINES)
+    found = items_by_id(tx.conn, picked)
+    for item_id in picked:
+        item = found.get(item_id)
+        if item is None or not item.active:
+            raise InputError("there is no item number {item} on sale", item=item_id)
+    state = TillState(picked, till_state(tx.conn, till).held_by)
     _save(tx, till, state)
     return state
 

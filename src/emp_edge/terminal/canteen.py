@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import tzinfo
 from typing import Any
 
-from emp_edge.domain.canteen import Sale, decide_sale, window_at
+from emp_edge.domain.canteen import Item, Sale, decide_sale, window_at
 from emp_edge.domain.clock import Clock
 from emp_edge.domain.money import format_eur
 from emp_edge.domain.taps import TapReason
@@ -59,8 +59,9 @@ class CanteenTill:
             (window.default_item_id,) if window and window.default_item_id else ()
         )
         found = items_by_id(conn, wanted)
-        # an item deleted since it was picked is simply gone from the pick
-        picked = [found[i] for i in wanted if i in found]
+        # an item deleted since it was picked is no longer sold: the tap is refused, never
+        # served with less than staff picked
+        picked = [found.get(i) or Item(i, f"#{i}", 0, active=False) for i in wanted]
         wallet = purse(conn, card.pupil_id, window.code if window else None, day)
         sale = decide_sale(window, picked, wallet, overdraft_limit_cents=self.overdraft_limit_cents)
         shown = _shown(sale, window.name if window else "", wallet.balance_cents, self.tz)
@@ -76,7 +77,8 @@ class CanteenTill:
             sale=sale,
         )
         note = diet_note(conn, card.pupil_id)
-        after_sale(tx, terminal, event_id if note else None)
+        if state.picked or note:  # else the till's state stays as it is: nothing to write
+            after_sale(tx, terminal, event_id if note else None)
         if note:
             shown["diet_note"] = note
         return Outcome(accepted=True, shown=shown)

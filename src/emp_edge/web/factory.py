@@ -17,6 +17,7 @@ from emp_edge.errors import ConfigError
 from emp_edge.services import Services
 from emp_edge.web import access, i18n, pages, session
 from emp_edge.web.views import AREAS, NAV
+from emp_edge.web.views.canteen import DayPrinter, use_day_printer
 
 #: no inline scripts or styles anywhere; the pages load their own files only
 CONTENT_SECURITY_POLICY = (
@@ -47,7 +48,13 @@ def _secret_key(data_dir: Path) -> bytes:
     return key
 
 
-def create_app(services: Services, test_config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(
+    services: Services,
+    test_config: Mapping[str, Any] | None = None,
+    *,
+    day_printer: DayPrinter | None = None,
+) -> Flask:
+    """The admin pages; ``day_printer`` prints a till's day report on its receipt printer."""
     app = Flask(__name__)
     app.config.update(
         JSON_AS_ASCII=False,
@@ -80,6 +87,7 @@ def create_app(services: Services, test_config: Mapping[str, Any] | None = None)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(services.settings.data_dir)
     app.extensions["emp_edge"] = services
+    use_day_printer(app, day_printer)
 
     CSRFProtect(app)
     i18n.setup(app)

@@ -1,4 +1,6 @@
 // emp-edge kiosk screen: taps and reader states arrive over Server-Sent Events.
+// At a canteen terminal the same page is the till: item buttons, the picks for the next tap,
+// the sale of each tap, and a diet note that stays until staff acknowledge it.
 // No inline scripts anywhere (CSP). The texts come translated from the server.
 "use strict";
 
@@ -14,8 +16,11 @@
   const labels = JSON.parse(screen.dataset.shownLabels || "{}");
   // how long the server may be out of reach before the screen says so
   const CONNECTION_GRACE_MS = 5000;
+  // what a till's tap carries that the list of details does not show as it is
+  const NOT_LISTED = new Set(["diet_note", "served_at", "served_till", "free_meal"]);
   let idleTimer = 0;
   let connectionTimer = 0;
+  let lastTap = null;
 
   function fill(root, data) {
     for (const el of root.querySelectorAll("[data-field]")) {
@@ -26,15 +31,20 @@
     }
   }
 
-  function fillShown(details) {
+  function term(key, value, sold) {
+    const dt = document.createElement("dt");
+    dt.textContent = key === "balance" && sold ? labels.balance_after : labels[key] || key;
+    const dd = document.createElement("dd");
+    dd.textContent = String(value);
+    dd.dataset.test = key;
+    return [dt, dd];
+  }
+
+  function fillShown(details, sold) {
     const items = [];
     for (const [key, value] of Object.entries(details || {})) {
-      if (value == null || value === "") continue;
-      const dt = document.createElement("dt");
-      dt.textContent = labels[key] || key;
-      const dd = document.createElement("dd");
-      dd.textContent = String(value);
-      items.push(dt, dd);
+      if (value == null || value === "" || NOT_LISTED.has(key)) continue;
+      items.push(...term(key, value, sold));
     }
     shown.replaceChildren(...items);
     shown.hidden = items.length === 0;
@@ -43,20 +53,33 @@
   function showIdle() {
     idleTimer = 0;
     result.hidden = true;
-    idle.hidden = false;
+    idle.hidden = till !== null && till.held !== null;
     screen.dataset.state = "idle";
   }
 
-  function showTap(tap) {
-    fill(result, tap);
-    fillShown(tap.shown);
+  function showResult() {
     idle.hidden = true;
     result.hidden = false;
-    screen.dataset.state = tap.result === "accepted" ? "accepted" : "denied";
-    screen.dataset.reason = tap.reason;
     window.clearTimeout(idleTimer);
     idleTimer = window.setTimeout(showIdle, resultMs);
+  }
+
+  function showTap(tap) {
+    lastTap = tap;
+    fill(result, tap);
+    fillShown(tap.shown, Array.isArray(tap.items));
+    if (till) till.showSale(tap);
+    screen.dataset.state = tap.result === "accepted" ? "accepted" : "denied";
+    screen.dataset.reason = tap.reason;
+    showResult();
     screen.dataset.eventId = tap.event_id; // last: the tap is on screen
+  }
+
+  function showReceipt(receipt) {
+    if (!till || receipt.printed || !lastTap || receipt.event_id !== lastTap.event_id) return;
+    till.receiptFailed.hidden = false;
+    screen.dataset.state = lastTap.result === "accepted" ? "accepted" : "denied";
+    showResult(); // back on screen if it had gone, for another while
   }
 
   function showReader(reader) {
@@ -70,6 +93,7 @@
     connectionTimer = 0;
     connection.hidden = true;
     screen.dataset.connection = "open";
+    if (till) till.refresh(); // what changed while the stream was away
   }
 
   function disconnected() {
@@ -81,9 +105,142 @@
     }, CONNECTION_GRACE_MS);
   }
 
+  // ---------------------------------------------------------------- the till
+
+  function makeTill() {
+    const panel = screen.querySelector(".till-panel");
+    const note = screen.querySelector("section.diet-note");
+    const sold = result.querySelector("ul.sold");
+    const photo = result.querySelector("img.photo");
+    const picked = panel.querySelector("ol.picked");
+    const total = panel.querySelector(".total");
+    const sells = panel.querySelector(".sells");
+    const error = panel.querySelector(".till-error");
+    const urls = {
+      state: screen.dataset.tillState,
+      picks: screen.dataset.tillPicks,
+      acknowledge: screen.dataset.tillAcknowledge,
+    };
+    let picks = [];
+    let queue = Promise.resolve();
+    const self = { held: null, receiptFailed: result.querySelector(".receipt-failed") };
+
+    function showHeld(held) {
+      self.held = held;
+      screen.dataset.held = held ? held.event_id : "";
+      if (held) fill(note, held);
+      note.hidden = !held;
+      if (result.hidden) idle.hidden = Boolean(held);
+    }
+
+    function render(state) {
+      picks = state.picked.map((item) => item.id);
+      picked.replaceChildren(
+        ...state.picked.map((item) => {
+          const li = document.createElement("li");
+          const name = document.createElement("span");
+          name.textContent = item.name;
+          const price = document.createElement("span");
+          price.className = "price";
+          price.textContent = item.price;
+          li.append(name, price);
+          return li;
+        })
+      );
+      fill(total, state);
+      total.hidden = picks.length === 0;
+      sells.textContent = state.sells;
+      sells.hidden = picks.length !== 0;
+      showHeld(state.held);
+      screen.dataset.picked = picks.join(",");
+    }
+
+    async function send(url, options) {
+      const response = await fetch(url, {
+        cache: "no-store",
+        credentials: "same-origin",
+        ...options,
+      });
+      const body = await response.json();
+      error.textContent = response.ok || !body.error ? "" : body.error;
+      error.hidden = error.textContent === "";
+      if (body.picked) render(body);
+      return body;
+    }
+
+    function post(url, data) {
+      // one request at a time, in the order staff pressed the buttons
+      queue = queue
+        .then(() =>
+          send(url, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify(data(picks)),
+          })
+        )
+        .catch(() => disconnected());
+      return queue;
+    }
+
+    self.refresh = () => {
+      queue = queue.then(() => send(urls.state, { method: "GET" })).catch(() => disconnected());
+      return queue;
+    };
+
+    self.showSale = (tap) => {
+      self.receiptFailed.hidden = true;
+      const lines = (tap.items || []).map((line) => {
+        const li = document.createElement("li");
+        li.className = line.free ? "free" : "paid";
+        const name = document.createElement("span");
+        name.textContent = line.name;
+        const price = document.createElement("span");
+        price.className = "price";
+        price.textContent = line.free ? labels.free : line.price;
+        li.append(name, price);
+        return li;
+      });
+      sold.replaceChildren(...lines);
+      sold.hidden = lines.length === 0;
+      if (tap.photo) {
+        photo.src = tap.photo;
+        photo.hidden = false;
+      } else {
+        photo.hidden = true;
+        photo.removeAttribute("src");
+      }
+      if (tap.shown && tap.shown.diet_note) {
+        showHeld({
+          event_id: tap.event_id,
+          name: tap.name,
+          class_label: tap.class_label,
+          note: tap.shown.diet_note,
+        });
+      }
+      self.refresh(); // the sale used the picks up
+    };
+
+    for (const button of panel.querySelectorAll("button.item")) {
+      const id = Number(button.dataset.itemId);
+      button.addEventListener("click", () => post(urls.picks, (now) => ({ items: [...now, id] })));
+    }
+    panel
+      .querySelector("button.clear")
+      .addEventListener("click", () => post(urls.picks, () => ({ items: [] })));
+    note.querySelector("button.acknowledge").addEventListener("click", () => {
+      if (self.held) post(urls.acknowledge, () => ({ event_id: self.held.event_id }));
+    });
+    window.setInterval(self.refresh, Number(screen.dataset.tillRefreshMs) || 30000);
+    return self;
+  }
+
+  const till = screen.dataset.tillState ? makeTill() : null;
+
   const source = new EventSource(screen.dataset.kioskSource);
   source.onopen = connected;
   source.onerror = disconnected;
   source.addEventListener("tap", (event) => showTap(JSON.parse(event.data)));
   source.addEventListener("reader", (event) => showReader(JSON.parse(event.data)));
+  source.addEventListener("receipt", (event) => showReceipt(JSON.parse(event.data)));
+  if (till) till.refresh();
 })();

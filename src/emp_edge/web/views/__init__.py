@@ -15,6 +15,8 @@ from emp_edge.domain.access import ADMIN, SIGNED_IN, Area, Rule, viewer
 from emp_edge.web.views import (
     audit,
     canteen,
+    canteen_accounts,
+    canteen_setup,
     cards,
     clubs,
     dashboard,
@@ -23,6 +25,7 @@ from emp_edge.web.views import (
     settings,
     simulator,
     sync,
+    till,
     users,
 )
 
@@ -32,7 +35,10 @@ AREAS: tuple[Blueprint, ...] = (
     cards.blueprint,
     simulator.blueprint,
     kiosk.blueprint,
+    till.blueprint,
     canteen.blueprint,
+    canteen_setup.blueprint,
+    canteen_accounts.blueprint,
     clubs.blueprint,
     sync.blueprint,
     users.blueprint,
@@ -53,6 +59,7 @@ NAV: tuple[MenuItem, ...] = (
     MenuItem("pupils.index", lazy_gettext("Pupils"), viewer(Area.PERSONAL_DATA)),
     MenuItem("cards.index", lazy_gettext("Cards"), viewer(Area.CARDS)),
     MenuItem("canteen.index", lazy_gettext("Canteen"), viewer(Area.CANTEEN)),
+    MenuItem("canteen_accounts.index", lazy_gettext("Canteen accounts"), viewer(Area.CANTEEN)),
     MenuItem("clubs.index", lazy_gettext("Clubs (NVŠ)"), viewer(Area.LEARNING_DATA)),
     MenuItem("sync.index", lazy_gettext("Sync"), SIGNED_IN),
     MenuItem("users.index", lazy_gettext("Users"), ADMIN),

@@ -1,11 +1,12 @@
 """The kiosk screen at a terminal: "put your card on the reader", then green or red with the
-pupil's name and why, and a banner while the reader is offline.
+pupil's name and why, and a banner while the reader is offline. At a ``canteen`` terminal the
+same page is the till screen (its own parts are in ``till.py``).
 
 The screen runs full-screen in the terminal box's own browser with nobody signed in, so it is
 open only to the addresses in ``kiosk.allow_from``; everyone else gets the refusal page. It
-speaks the language of ``kiosk.language`` whatever the browser asks. Opening the screen is one
-row of the audit trail (it will show pupils' names); the taps it shows are not, each tap has
-its own event already.
+speaks the language of ``kiosk.language`` whatever the browser asks (``terminal_box.py``).
+Opening the screen is one row of the audit trail (it will show pupils' names); the taps it
+shows are not, each tap has its own event already.
 
 The taps come over Server-Sent Events straight from the bus: each stream waits on its own inbox
 and passes a tap on the moment it is published (no polling), sends a comment every
@@ -18,7 +19,6 @@ personal code or a chip UID.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import threading
@@ -31,7 +31,6 @@ from flask import (
     Blueprint,
     Flask,
     Response,
-    abort,
     current_app,
     render_template,
     request,
@@ -41,11 +40,17 @@ from flask.typing import ResponseReturnValue
 from flask_babel import force_locale, lazy_gettext
 from flask_babel.speaklater import LazyString
 
-from emp_edge.config.terminals import TerminalSpec, parse_terminals
+from emp_edge.config.terminals import TerminalSpec
 from emp_edge.domain.access import PUBLIC
 from emp_edge.events import News, ReaderChanged, ReceiptPrinted, TapDecided
 from emp_edge.web.access import audit_view, needs, services
 from emp_edge.web.labels import TAP_REASON_TEXT
+from emp_edge.web.views import till
+from emp_edge.web.views.terminal_box import (
+    kiosk_language,
+    refuse_unless_from_terminal_box,
+    terminal_or_404,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,55 +63,13 @@ SLOTS = "emp_edge_kiosk_slots"
 SHOWN_LABELS: dict[str, LazyString] = {
     "valid_until": lazy_gettext("Valid until"),
     "balance": lazy_gettext("Balance"),
+    "paid": lazy_gettext("Paid"),
     "meal": lazy_gettext("Meal"),
     "group": lazy_gettext("Group"),
     "programme": lazy_gettext("Programme"),
 }
 
 _Scalar = str | int | float | bool | None
-
-
-# ---------------------------------------------------------------- who may open a kiosk page
-
-
-def from_terminal_box() -> bool:
-    """True when the request comes from an address in ``kiosk.allow_from`` (an address or a
-    network such as ``10.0.5.0/24``); an entry that is neither matches nothing."""
-    try:
-        address = ipaddress.ip_address((request.remote_addr or "").split("%")[0])
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    for entry in services().settings["kiosk.allow_from"]:
-        try:
-            network = ipaddress.ip_network(entry.strip(), strict=False)
-        except ValueError:
-            log.warning("kiosk.allow_from entry is not an address entry=%r", entry)
-            continue
-        if address in network:
-            return True
-    return False
-
-
-def refuse_unless_from_terminal_box() -> None:
-    if not from_terminal_box():
-        log.warning(
-            "kiosk request refused endpoint=%s source=%s", request.endpoint, request.remote_addr
-        )
-        abort(403)
-
-
-def kiosk_language() -> str:
-    language: str = services().settings["kiosk.language"]
-    return language
-
-
-def terminal_or_404(name: str) -> TerminalSpec:
-    for spec in parse_terminals(services().settings["terminal.readers"]):
-        if spec.name == name:
-            return spec
-    abort(404)
 
 
 # ---------------------------------------------------------------- the page
@@ -119,22 +82,25 @@ def screen(terminal: str) -> ResponseReturnValue:
     spec = terminal_or_404(terminal)
     audit_view("kiosk.opened", f"terminal:{spec.name}")
     with force_locale(kiosk_language()):
+        labels = {key: str(label) for key, label in SHOWN_LABELS.items()}
+        parts = till.page_parts(spec) if till.is_till(spec) else None
+        if parts is not None:
+            labels |= parts["labels"]
         return render_template(
             "kiosk.html",
             terminal=spec,
+            till=parts,
             result_ms=int(services().settings["kiosk.result_seconds"]) * 1000,
-            shown_labels=json.dumps(
-                {key: str(label) for key, label in SHOWN_LABELS.items()}, ensure_ascii=False
-            ),
+            shown_labels=json.dumps(labels, ensure_ascii=False),
         )
 
 
 # ---------------------------------------------------------------- the stream
 
 
-def tap_message(news: TapDecided, tz: tzinfo) -> dict[str, Any]:
+def tap_message(news: TapDecided, tz: tzinfo, spec: TerminalSpec) -> dict[str, Any]:
     """What the screen shows of a tap, in the current language: nothing else leaves."""
-    return {
+    message = {
         "result": str(news.result),
         "reason": str(news.reason),
         "message": str(TAP_REASON_TEXT[news.reason]),
@@ -144,6 +110,9 @@ def tap_message(news: TapDecided, tz: tzinfo) -> dict[str, Any]:
         "event_id": news.event_id,
         "shown": _scalars(news.shown),
     }
+    if till.is_till(spec):
+        message |= till.tap_extras(news, spec)
+    return message
 
 
 def reader_message(news: ReaderChanged) -> dict[str, Any]:
@@ -181,7 +150,7 @@ def screen_events(terminal: str) -> ResponseReturnValue:
     def encode(news: News) -> str:
         with force_locale(language):
             if isinstance(news, TapDecided):
-                return _event("tap", tap_message(news, tz), news.event_id)
+                return _event("tap", tap_message(news, tz, spec), news.event_id)
             if isinstance(news, ReceiptPrinted):
                 return _event("receipt", {"event_id": news.event_id, "printed": news.printed})
             return _event("reader", reader_message(news))

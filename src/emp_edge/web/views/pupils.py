@@ -175,6 +175,7 @@ def show(pupil_id: int) -> ResponseReturnValue:
         card_states=CARD_STATE_NAMES,
         meal_types=MEAL_NAMES,
         meal_sources=MEAL_SOURCES,
+        canteen_link=may(viewer(Area.CANTEEN)),
     )
 
 

@@ -43,7 +43,7 @@ from emp_edge.store.tap_cards import search_tap_cards, tap_card
 from emp_edge.web.access import audit_view, needs, services
 from emp_edge.web.i18n import error_text
 from emp_edge.web.labels import CARD_STATE_NAMES, SIMULATED_CARD_NAMES
-from emp_edge.web.views.kiosk import from_terminal_box
+from emp_edge.web.views.terminal_box import from_terminal_box
 
 log = logging.getLogger(__name__)
 

@@ -101,6 +101,7 @@ def test_landed_migrations_never_change() -> None:
         1: ("initial", Path(__file__).with_name("migration_0001.sha256").read_text().strip()),
         2: ("admin_web", Path(__file__).with_name("migration_0002.sha256").read_text().strip()),
         3: ("taps", Path(__file__).with_name("migration_0003.sha256").read_text().strip()),
+        4: ("canteen", Path(__file__).with_name("migration_0004.sha256").read_text().strip()),
     }
     for migration in migrations.registry():
         if migration.number in landed:

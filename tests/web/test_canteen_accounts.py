@@ -317,8 +317,8 @@ def test_the_account_shows_balance_history_free_meals_limit_no_buy_and_note(
     assert meals
     assert "Pietūs" in meals[1]
     assert "2026-09-01" in meals[1]
-    assert "registry" in meals[1]
-    assert "changed in the registry only" in meals[1]
+    assert seen(app, "registry") in meals[1]
+    assert seen(app, "changed in the registry only") in meals[1]
     assert CODE not in page
     [(actor, subject, _)] = audit_rows(store, "canteen.account.viewed")
     assert (actor, subject) == ("rasa", f"pupil:{jonas}")

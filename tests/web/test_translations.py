@@ -26,6 +26,7 @@ KEYWORDS = {
     "ngettext": (1, 2),
     "lazy_gettext": None,
     "InputError": None,
+    "PrinterError": None,
     "TransitionError": None,
 }
 #: strings that are the same in Lithuanian

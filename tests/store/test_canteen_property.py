@@ -105,7 +105,7 @@ class CanteenMachine(RuleBasedStateMachine):
         self.store.migrate()
         self.overdraft = 0
         self.most_overdraft = 0
-        till = CanteenTill(self.clock, VILNIUS, lambda: self.overdraft)
+        till = self.till = CanteenTill(self.clock, VILNIUS, self.overdraft)
         self.pipeline = TapPipeline(self.store, self.clock, Bus(), school_code=SCHOOL,
                                     handlers={"canteen": till})  # fmt: skip
         self.pupils = [ModelPupil(**{**p.__dict__, "ledger": []}) for p in PUPILS]
@@ -375,7 +375,7 @@ class CanteenMachine(RuleBasedStateMachine):
 
     @rule(cents=st.sampled_from([0, 100, 300]))
     def overdraft_limit(self, cents: int) -> None:
-        self.overdraft = cents
+        self.overdraft = self.till.overdraft_limit_cents = cents
         self.most_overdraft = max(self.most_overdraft, cents)
 
     # ------------------------------------------------------------ invariants

@@ -8,7 +8,6 @@ staff acknowledge the note on the till screen.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import tzinfo
 from typing import Any
 
@@ -33,17 +32,10 @@ from emp_edge.terminal.roles import Outcome
 class CanteenTill:
     """The ``canteen`` role: decide the sale with the school's overdraft limit."""
 
-    def __init__(
-        self, clock: Clock, tz: tzinfo, overdraft_limit: Callable[[], int] | int = 0
-    ) -> None:
+    def __init__(self, clock: Clock, tz: tzinfo, overdraft_limit_cents: int = 0) -> None:
         self.clock = clock
         self.tz = tz
-        self._overdraft = overdraft_limit
-
-    @property
-    def overdraft_limit_cents(self) -> int:
-        limit = self._overdraft
-        return limit() if callable(limit) else limit
+        self.overdraft_limit_cents = overdraft_limit_cents
 
     def handle(
         self, tx: Transaction, terminal: str, card: CardAtTerminal, event_id: str

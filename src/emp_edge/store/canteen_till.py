@@ -104,28 +104,6 @@ def purse(conn: sqlite3.Connection, pupil_id: int, meal_type: str | None, day: d
     )
 
 
-def entitled_on(conn: sqlite3.Connection, pupil_id: int, meal_type: str, day: date) -> bool:
-    """True when the pupil has a free-meal entitlement for this meal on ``day``."""
-    row = conn.execute(
-        "SELECT 1 FROM meal_entitlements WHERE pupil_id = :p AND meal_type = :m"
-        " AND valid_from <= :day AND (valid_to IS NULL OR valid_to >= :day) LIMIT 1",
-        {"p": pupil_id, "m": meal_type, "day": day.isoformat()},
-    ).fetchone()
-    return row is not None
-
-
-def served_free(
-    conn: sqlite3.Connection, pupil_id: int, meal_type: str, day: date
-) -> Served | None:
-    """When and at which till the pupil's free meal was served on ``day``, if it was."""
-    row = conn.execute(
-        "SELECT s.at, s.till FROM free_meals f JOIN till_sales s ON s.id = f.sale_id"
-        " WHERE f.pupil_id = ? AND f.meal_type = ? AND f.day = ?",
-        (pupil_id, meal_type, day.isoformat()),
-    ).fetchone()
-    return Served(datetime.fromisoformat(row[0]), row[1]) if row else None
-
-
 def diet_note(conn: sqlite3.Connection, pupil_id: int) -> str:
     row = conn.execute("SELECT diet_note FROM pupils WHERE id = ?", (pupil_id,)).fetchone()
     return str(row[0]) if row else ""

@@ -6,15 +6,13 @@ refused with its reason on the page and leaves the database exactly as it was.
 
 from __future__ import annotations
 
-import html
-import json
 import re
 from datetime import date
 from typing import Any
 
 import pytest
+from canteen_pages import audit_rows, dump, events, seen, text_of
 from flask import Flask
-from flask_babel import force_locale, gettext
 from visitor import Visitor, make_user, signed_in
 
 from emp_edge.domain import personal_code
@@ -129,11 +127,6 @@ def outsider(app: Flask, store: Store) -> Visitor:
 TABLES = ("ledger", "canteen_limits", "no_buy_items", "meal_entitlements", "outbox", "audit_log")
 
 
-def dump(store: Store) -> list[str]:
-    """The whole database as SQL text: equal dumps mean nothing at all was written."""
-    return list(store.conn.iterdump())
-
-
 def state(store: Store) -> dict[str, int]:
     conn = store.conn
     found = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
@@ -146,27 +139,6 @@ def state(store: Store) -> dict[str, int]:
 def grew(before: dict[str, int], **more: int) -> dict[str, int]:
     """``before`` with these tables grown by one row each (or by the number given)."""
     return {key: value + more.get(key, 0) for key, value in before.items()}
-
-
-def events(store: Store, kind: str) -> list[dict[str, Any]]:
-    rows = store.conn.execute("SELECT payload FROM outbox WHERE type = ? ORDER BY seq", (kind,))
-    return [json.loads(row[0]) for row in rows]
-
-
-def audit_rows(store: Store, action: str) -> list[tuple[str, str, str]]:
-    return store.conn.execute(
-        "SELECT actor, subject, detail FROM audit_log WHERE action = ? ORDER BY id", (action,)
-    ).fetchall()
-
-
-def seen(app: Flask, template: str, **params: Any) -> str:
-    with app.test_request_context(), force_locale("lt"):
-        text = str(gettext(template))
-    return text.format(**params) if params else text
-
-
-def text_of(response: Any) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def done(browser: Visitor, path: str, form: dict[str, Any], pupil: int) -> None:

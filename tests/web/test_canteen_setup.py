@@ -6,14 +6,12 @@ every refused input says why on the page and leaves the database exactly as it w
 
 from __future__ import annotations
 
-import html
-import json
 import re
 from typing import Any
 
 import pytest
+from canteen_pages import audit_rows, dump, events, seen, text_of
 from flask import Flask
-from flask_babel import force_locale, gettext
 from visitor import Visitor, make_user, signed_in
 
 from emp_edge.domain.access import Area, Level
@@ -50,38 +48,11 @@ def item(store: Store, name: str, cents: int, meal: str | None = None, active: b
         return add_item(tx, name, cents, meal, active).id
 
 
-def dump(store: Store) -> list[str]:
-    """The whole database as SQL text: equal dumps mean nothing at all was written."""
-    return list(store.conn.iterdump())
-
-
 def counts(store: Store) -> dict[str, int]:
     return {
         table: store.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         for table in ("meal_types", "canteen_items", "outbox", "audit_log")
     }
-
-
-def events(store: Store, kind: str) -> list[dict[str, Any]]:
-    rows = store.conn.execute("SELECT payload FROM outbox WHERE type = ? ORDER BY seq", (kind,))
-    return [json.loads(row[0]) for row in rows]
-
-
-def audit_rows(store: Store, action: str) -> list[tuple[str, str, str]]:
-    return store.conn.execute(
-        "SELECT actor, subject, detail FROM audit_log WHERE action = ? ORDER BY id", (action,)
-    ).fetchall()
-
-
-def seen(app: Flask, template: str, **params: Any) -> str:
-    """An error as a Lithuanian reader sees it (translated template, filled in)."""
-    with app.test_request_context(), force_locale("lt"):
-        text = str(gettext(template))
-    return text.format(**params) if params else text
-
-
-def text_of(response: Any) -> str:
-    return html.unescape(response.get_data(as_text=True))
 
 
 def refused(

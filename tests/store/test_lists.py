@@ -124,8 +124,9 @@ def test_funding_marks_read_only_the_kinds_asked_for(store: Store) -> None:
         ).lastrowid
         for kind in ("basket", "state"):
             tx.execute(
-                "INSERT INTO funding_marks (enrolment_id, kind, state) VALUES (?, ?, 'accepted')",
-                (enrolment, kind),
+                "INSERT INTO funding_marks (enrolment_id, kind, pupil_id, school_year, state,"
+                " event_id, marked_at) VALUES (?, ?, ?, 2026, 'accepted', ?, ?)",
+                (enrolment, kind, pupil, f"mark-{kind}", tx.now()),
             )
         tx.emit("test.marks", {"count": 2})
     without_basket = funding_marks(store.conn, 2026, ["municipal", "state", "other"])

@@ -479,9 +479,19 @@ def add_clubs(store: Store, school: School, leader_id: int) -> tuple[int, int]:
             ((jonas, piano), "municipal", "local"),
             ((ula, old), "basket", "accepted"),  # last school year: not counted
         ):
+            pupil, group = key
             tx.execute(
-                "INSERT INTO funding_marks (enrolment_id, kind, state) VALUES (?, ?, ?)",
-                (enrolments[key], kind, state),
+                "INSERT INTO funding_marks (enrolment_id, kind, pupil_id, school_year, state,"
+                " event_id, marked_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    enrolments[key],
+                    kind,
+                    pupil,
+                    2025 if group == old else 2026,
+                    state,
+                    f"mark-{pupil}-{group}-{kind}",
+                    tx.now(),
+                ),
             )
         sessions = []
         for starts in (

@@ -217,6 +217,33 @@ SETTINGS: tuple[Setting, ...] = (
         maximum=30_000,
     ),
     Setting(
+        "clubs.basket_min_hours",
+        4,
+        "The municipality's rule for the NVŠ basket: a month is fundable for a pupil who attended"
+        " at least this many academic hours in it (Vilnius: 4).",
+        kind=int,
+        minimum=1,
+        maximum=200,
+    ),
+    Setting(
+        "clubs.basket_min_sessions",
+        0,
+        "Where the municipality also counts sessions: a fundable month needs at least this many"
+        " sessions attended (0: sessions are not counted).",
+        kind=int,
+        minimum=0,
+        maximum=100,
+    ),
+    Setting(
+        "clubs.open_before_minutes",
+        10,
+        "A scheduled club session opens at its room's terminal this many minutes before it"
+        " starts, so pupils who come early can tap in.",
+        kind=int,
+        minimum=0,
+        maximum=60,
+    ),
+    Setting(
         "cards.replacement_fee_cents",
         600,
         "Fee for a paid card replacement, in cents (§38: 6.00 EUR).",

@@ -50,6 +50,10 @@ class TapReason(StrEnum):
     ALREADY_SERVED = "already_served"  # the free meal was already served today
     DAILY_LIMIT = "daily_limit"  # the sale would pass the pupil's daily spend limit
     LOW_BALANCE = "low_balance"  # the sale would take the balance below the overdraft limit
+    # the club room
+    NO_SESSION = "no_session"  # no session of any group is open at this terminal now
+    NOT_IN_GROUP = "not_in_group"  # the pupil is not in the open session's group: not counted
+    ALREADY_MARKED = "already_marked"  # the pupil was already marked present in this session
 
 
 def reason_of(verdict: CardVerdict) -> TapReason:

@@ -95,7 +95,7 @@ def groups(
     rows = conn.execute(
         "SELECT g.id, p.ktprr_code, p.name, g.name,"
         " (SELECT count(DISTINCT e.pupil_id) FROM enrolments e WHERE e.group_id = g.id"
-        "  AND e.first_day <= :today AND (e.left_on IS NULL OR e.left_on >= :today)),"
+        "  AND e.first_day <= :today AND (e.left_on IS NULL OR e.left_on > :today)),"
         " (SELECT count(*) FROM club_sessions s WHERE s.group_id = g.id"
         "  AND s.starts_at >= :since AND s.starts_at < :before)"
         " FROM club_groups g JOIN programmes p ON p.id = g.programme_id"

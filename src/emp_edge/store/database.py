@@ -22,7 +22,7 @@ import sqlite_utils
 
 from emp_edge.domain.clock import Clock
 from emp_edge.errors import StoreError
-from emp_edge.store import migrations
+from emp_edge.store import classifiers, migrations
 from emp_edge.store.outbox import Transaction
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,15 @@ class Store:
         for migration in todo:
             migrations.apply(self.conn, migration, self.clock.now().astimezone(UTC).isoformat())
             log.info("migration applied number=%d name=%s", migration.number, migration.name)
+        self.refresh_classifiers()
         return todo
+
+    def refresh_classifiers(self) -> None:
+        """Write the NVŠ classifiers shipped with this version (reference data: no event)."""
+        with self.transaction(require_event=False) as tx:
+            changed = classifiers.refresh(tx.conn, classifiers.shipped())
+        if changed:
+            log.info("nvs classifiers refreshed rows=%d", changed)
 
     def pending_migrations(self) -> list[migrations.Migration]:
         return migrations.pending(self.conn, migrations.registry())

@@ -74,6 +74,9 @@ TAP_REASON_TEXT: dict[TapReason, LazyString] = {
     TapReason.ALREADY_SERVED: lazy_gettext("The free meal was already served today"),
     TapReason.DAILY_LIMIT: lazy_gettext("Daily spending limit reached"),
     TapReason.LOW_BALANCE: lazy_gettext("Not enough money on the card account"),
+    TapReason.NO_SESSION: lazy_gettext("No club session is open here now"),
+    TapReason.NOT_IN_GROUP: lazy_gettext("Not in this group — not marked"),
+    TapReason.ALREADY_MARKED: lazy_gettext("Already marked present"),
 }
 
 #: the kinds of card the tap simulator can put on a reader

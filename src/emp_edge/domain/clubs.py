@@ -157,6 +157,42 @@ def check_slot_fits(slot: Slot, others: list[Slot]) -> None:
             )
 
 
+#: an academic hour, in minutes (a session's hours must fit between its start and end)
+ACADEMIC_HOUR_MINUTES: Final = 45
+
+
+def check_slot_length(slot: Slot) -> None:
+    """The slot's academic hours fit in it: two hours need at least 90 minutes."""
+    minutes = (slot.ends.hour * 60 + slot.ends.minute) - (
+        slot.starts.hour * 60 + slot.starts.minute
+    )
+    if slot.academic_hours * ACADEMIC_HOUR_MINUTES > minutes:
+        raise InputError(
+            "{hours} academic hours of 45 minutes do not fit in {starts}–{ends}",
+            hours=slot.academic_hours,
+            starts=slot.starts.strftime("%H:%M"),
+            ends=slot.ends.strftime("%H:%M"),
+        )
+
+
+#: a KTPRR programme code: digits only, this many
+KTPRR_DIGITS: Final = (6, 12)
+
+
+def check_ktprr_code(text: str) -> str:
+    """A programme's KTPRR code as typed (spaces allowed between digits), digits only."""
+    code = "".join(text.split())
+    shortest, longest = KTPRR_DIGITS
+    if not (code.isascii() and code.isdigit() and shortest <= len(code) <= longest):
+        raise InputError(
+            "a KTPRR code is {shortest} to {longest} digits, not {code!r}",
+            shortest=shortest,
+            longest=longest,
+            code=text.strip()[:40],
+        )
+    return code
+
+
 def check_session_fits(
     starts: datetime, ends: datetime, others: list[tuple[datetime, datetime]]
 ) -> None:

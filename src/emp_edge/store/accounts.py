@@ -17,6 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from emp_edge.domain import personal_code
 from emp_edge.domain.access import Area, Grants, Level
+from emp_edge.domain.school import school_year
 from emp_edge.errors import InputError
 from emp_edge.store.outbox import Transaction
 
@@ -51,6 +52,7 @@ class NewUser:
     details: Details
     is_admin: bool = False
     levels: Mapping[Area, Level] = field(default_factory=dict)
+    club_leader: bool = False  # may lead club (NVŠ) groups
 
 
 class Refusal(StrEnum):
@@ -69,6 +71,7 @@ class Account:
     grants: Grants
     disabled: bool
     language: str
+    club_leader: bool = False  # may lead club (NVŠ) groups
 
     @property
     def full_name(self) -> str:
@@ -151,20 +154,29 @@ def add_user(tx: Transaction, user: NewUser) -> int:
     cursor = tx.execute(
         "INSERT INTO users (username, password_hash, first_name, last_name, email, phone,"
         " position, institution_code, institution_name, workplace_address, personal_code,"
-        " valid_from, valid_to, pledge_signed_on, is_admin, created_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " valid_from, valid_to, pledge_signed_on, is_admin, club_leader, created_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             username,
             hash_password(user.password),
             *_detail_values(details),
             int(user.is_admin),
+            int(user.club_leader),
             now,
             now,
         ),
     )
     user_id = int(cursor.lastrowid or 0)
     _write_levels(tx, user_id, user.levels)
-    tx.emit("user.added", {"user_id": user_id, "username": username, "is_admin": user.is_admin})
+    tx.emit(
+        "user.added",
+        {
+            "user_id": user_id,
+            "username": username,
+            "is_admin": user.is_admin,
+            "club_leader": user.club_leader,
+        },
+    )
     return user_id
 
 
@@ -202,19 +214,44 @@ def update_user(
     levels: Mapping[Area, Level],
     *,
     is_admin: bool,
+    club_leader: bool | None = None,
 ) -> None:
-    """Change an account's details and rights."""
+    """Change an account's details and rights; ``club_leader`` None keeps the role as it is.
+
+    The club-leader role stays while the user leads a group of this or a later school year.
+    """
     checked = _check_details(details)
-    _require(tx.conn, user_id)
+    before = _require(tx.conn, user_id)
+    leader = before.club_leader if club_leader is None else club_leader
+    if before.club_leader and not leader:
+        led = groups_led(tx.conn, user_id, school_year(tx.clock.today()))
+        if led:
+            raise InputError(
+                "{name} leads club groups of this or a later school year (groups: {count}):"
+                " name another leader there before taking the club-leader role away",
+                where="club_leader",
+                name=before.full_name,
+                count=led,
+            )
     tx.execute(
         "UPDATE users SET first_name = ?, last_name = ?, email = ?, phone = ?, position = ?,"
         " institution_code = ?, institution_name = ?, workplace_address = ?, personal_code = ?,"
-        " valid_from = ?, valid_to = ?, pledge_signed_on = ?, is_admin = ?, updated_at = ?"
-        " WHERE id = ?",
-        (*_detail_values(checked), int(is_admin), tx.now(), user_id),
+        " valid_from = ?, valid_to = ?, pledge_signed_on = ?, is_admin = ?, club_leader = ?,"
+        " updated_at = ? WHERE id = ?",
+        (*_detail_values(checked), int(is_admin), int(leader), tx.now(), user_id),
     )
     _write_levels(tx, user_id, levels)
-    tx.emit("user.changed", {"user_id": user_id, "is_admin": is_admin})
+    tx.emit("user.changed", {"user_id": user_id, "is_admin": is_admin, "club_leader": leader})
+
+
+def groups_led(conn: sqlite3.Connection, user_id: int, from_year: int) -> int:
+    """How many club groups of school year ``from_year`` or later the user leads."""
+    row = conn.execute(
+        "SELECT count(*) FROM group_leaders l JOIN club_groups g ON g.id = l.group_id"
+        " WHERE l.user_id = ? AND g.school_year >= ?",
+        (user_id, from_year),
+    ).fetchone()
+    return int(row[0])
 
 
 def set_disabled(tx: Transaction, user_id: int, disabled: bool) -> None:
@@ -251,13 +288,13 @@ _AREA_NAMES = frozenset(area.value for area in Area)
 _ACCOUNT_COLUMNS = (
     "id, username, first_name, last_name, email, phone, position, institution_code,"
     " institution_name, workplace_address, personal_code, valid_from, valid_to,"
-    " pledge_signed_on, is_admin, disabled, language"
+    " pledge_signed_on, is_admin, disabled, language, club_leader"
 )
 
 
 def _account(conn: sqlite3.Connection, row: sqlite3.Row | tuple[object, ...]) -> Account:
     (uid, username, first, last, email, phone, position, icode, iname, address, code,
-     valid_from, valid_to, pledge, is_admin, disabled, language) = row  # fmt: skip
+     valid_from, valid_to, pledge, is_admin, disabled, language, leader) = row  # fmt: skip
     levels = {
         Area(area): Level.named(level)
         for area, level in conn.execute(
@@ -286,6 +323,7 @@ def _account(conn: sqlite3.Connection, row: sqlite3.Row | tuple[object, ...]) ->
         grants=Grants(levels, is_admin=bool(is_admin)),
         disabled=bool(disabled),
         language=str(language),
+        club_leader=bool(leader),
     )
 
 
@@ -335,7 +373,12 @@ def _yes(flag: bool) -> str:
 
 
 def describe_change(
-    before: Account, details: Details, levels: Mapping[Area, Level], *, is_admin: bool
+    before: Account,
+    details: Details,
+    levels: Mapping[Area, Level],
+    *,
+    is_admin: bool,
+    club_leader: bool | None = None,
 ) -> str:
     """What an edit changes, for the audit trail: the names of changed fields (never their
     values, which may be personal), and the rights old→new. Empty when nothing changes."""
@@ -353,4 +396,6 @@ def describe_change(
             parts.append(f"{area.value}: {old.name.lower()}→{new.name.lower()}")
     if before.grants.is_admin != is_admin:
         parts.append(f"admin: {_yes(before.grants.is_admin)}→{_yes(is_admin)}")
+    if club_leader is not None and before.club_leader != club_leader:
+        parts.append(f"club leader: {_yes(before.club_leader)}→{_yes(club_leader)}")
     return "; ".join(parts)

@@ -17,6 +17,7 @@ from importlib import resources
 from typing import Any, Final
 
 from emp_edge.errors import InputError, StoreError
+from emp_edge.store.club_lists import name_order
 
 KINDS: Final = ("direction", "sub_direction", "purpose", "provider_group")
 SHIPPED: Final = "nvs_classifiers.json"
@@ -91,10 +92,12 @@ def entries(conn: sqlite3.Connection, kind: str, *, with_retired: bool = False) 
         raise StoreError("no classifier kind {kind!r}", kind=kind)
     rows = conn.execute(
         "SELECT kind, code, name, parent, retired FROM nvs_classifiers"
-        " WHERE kind = ? AND (? OR retired = 0) ORDER BY parent, name COLLATE NOCASE, code",
+        " WHERE kind = ? AND (? OR retired = 0)",
         (kind, with_retired),
     )
-    return [Entry(k, code, name, parent, bool(retired)) for k, code, name, parent, retired in rows]
+    found = [Entry(k, code, name, parent, bool(retired)) for k, code, name, parent, retired in rows]
+    # in the Lithuanian alphabet: Šokis before Teatras, Žygeiviai last
+    return sorted(found, key=lambda e: (e.parent, name_order(e.name, ""), e.code))
 
 
 def names(conn: sqlite3.Connection, kind: str) -> dict[str, str]:

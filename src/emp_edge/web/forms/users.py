@@ -61,6 +61,7 @@ class UserForm(FlaskForm):  # type: ignore[misc]
     valid_to = DayField(lazy_gettext("Valid until"))
     pledge_signed_on = DayField(lazy_gettext("Confidentiality pledge signed on"))
     is_admin = BooleanField(lazy_gettext("Administrator (users, settings, audit trail)"))
+    club_leader = BooleanField(lazy_gettext("Club (NVŠ) group leader"))
     right_personal_data = _right_field(Area.PERSONAL_DATA)
     right_learning_data = _right_field(Area.LEARNING_DATA)
     right_blanks = _right_field(Area.BLANKS)
@@ -112,6 +113,7 @@ def initial(account: Account) -> dict[str, Any]:
         "valid_to": details.valid_to,
         "pledge_signed_on": details.pledge_signed_on,
         "is_admin": account.grants.is_admin,
+        "club_leader": account.club_leader,
     }
     for area in Area:
         data[f"right_{area.value}"] = account.grants.level(area).name.lower()

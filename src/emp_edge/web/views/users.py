@@ -113,11 +113,14 @@ def new() -> ResponseReturnValue:
         is_admin=form.is_admin.data,
         details=details,
         levels=levels,
+        club_leader=bool(form.club_leader.data),
     )
     try:
         with services().store.transaction() as tx:
             user_id = add_user(tx, user)
             detail = describe_rights(levels, is_admin=user.is_admin)
+            if user.club_leader:
+                detail += "; club leader=yes"
             audit(tx, "user.added", f"user:{user_id}", detail)
     except InputError as err:
         show_error(form, err)
@@ -164,13 +167,18 @@ def edit(user_id: int) -> ResponseReturnValue:
         )
         return _edit_page(account, form, password_form, 400)
     levels = form.levels()
-    change = describe_change(account, details, levels, is_admin=form.is_admin.data)
+    leader = bool(form.club_leader.data)
+    change = describe_change(
+        account, details, levels, is_admin=form.is_admin.data, club_leader=leader
+    )
     if not change:
         flash(gettext("Nothing was changed."), "info")
         return redirect(url_for("users.edit", user_id=user_id))
     try:
         with services().store.transaction() as tx:
-            update_user(tx, user_id, details, levels, is_admin=form.is_admin.data)
+            update_user(
+                tx, user_id, details, levels, is_admin=form.is_admin.data, club_leader=leader
+            )
             audit(tx, "user.changed", f"user:{user_id}", change)
     except InputError as err:
         show_error(form, err)

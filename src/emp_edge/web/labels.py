@@ -46,6 +46,37 @@ MEAL_NAMES: dict[str, LazyString] = {
     "afternoon": lazy_gettext("afternoon meal"),
 }
 
+#: the registry's contract types of an NVŠ enrolment ("Dvišalės mokymo sutartys" …)
+CONTRACT_TYPE_NAMES: dict[str, LazyString] = {
+    "bilateral": lazy_gettext("bilateral learning contract"),
+    "trilateral": lazy_gettext("trilateral learning contract"),
+}
+
+#: why a pupil left an NVŠ group (išvykimo priežastis), in domain.clubs.DEPARTURE_REASONS order
+DEPARTURE_REASON_NAMES: dict[str, LazyString] = {
+    "contract_ended": lazy_gettext("the learning contract was ended"),
+    "own_wish": lazy_gettext("at the pupil's or the parents' wish"),
+    "moved": lazy_gettext("moved away"),
+    "health": lazy_gettext("for health reasons"),
+    "finished": lazy_gettext("finished the programme"),
+    "other": lazy_gettext("another reason"),
+}
+
+#: "NVŠ finansavimo pobūdis", as the registry names the kinds
+FUNDING_KIND_NAMES: dict[str, LazyString] = {
+    "basket": lazy_gettext("NVŠ targeted funding (the basket)"),
+    "municipal": lazy_gettext("municipal funds"),
+    "state": lazy_gettext("state funds"),
+    "other": lazy_gettext("other funding"),
+}
+
+#: a funding mark's state as the registry last answered
+MARK_STATE_TEXT: dict[str, LazyString] = {
+    "local": lazy_gettext("not yet confirmed by the registry"),
+    "accepted": lazy_gettext("accepted by the registry"),
+    "rejected": lazy_gettext("rejected by the registry"),
+}
+
 #: what a kiosk screen says about a tap, one sentence a pupil understands at a glance
 TAP_REASON_TEXT: dict[TapReason, LazyString] = {
     TapReason.OK: lazy_gettext("Card valid"),

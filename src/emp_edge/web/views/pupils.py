@@ -32,6 +32,7 @@ from emp_edge.domain.money import format_eur
 from emp_edge.errors import EdgeError, InputError
 from emp_edge.store import Store
 from emp_edge.store.audit import Entry, record
+from emp_edge.store.enrolment_pages import pupil_enrolments
 from emp_edge.store.pupil_pages import PupilQuery, pupil_details, read_query, search_pupils
 from emp_edge.web import jobs as background
 from emp_edge.web import live
@@ -176,6 +177,13 @@ def show(pupil_id: int) -> ResponseReturnValue:
         meal_types=MEAL_NAMES,
         meal_sources=MEAL_SOURCES,
         canteen_link=may(viewer(Area.CANTEEN)),
+        # every group, past ones too, with links: for those who see learning data
+        enrolments=(
+            pupil_enrolments(services().store.conn, pupil_id)
+            if may(viewer(Area.LEARNING_DATA))
+            else None
+        ),
+        can_enrol=may(manager(Area.LEARNING_DATA)) and pupil.active,
     )
 
 

@@ -17,13 +17,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import canteen
+import clubs
 import kiosk
 import pcsc
 import store_commit
 import taps
 import web
 
-BENCHMARKS = (store_commit, taps, canteen, pcsc, kiosk, web)
+BENCHMARKS = (store_commit, taps, canteen, clubs, pcsc, kiosk, web)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,7 @@
 // emp-edge kiosk screen: taps and reader states arrive over Server-Sent Events.
 // At a canteen terminal the same page is the till: item buttons, the picks for the next tap,
-// the sale of each tap, and a diet note that stays until staff acknowledge it.
+// the sale of each tap, and a diet note that stays until staff acknowledge it. At a club
+// terminal the screen shows the session open in the room (group, until, present count).
 // No inline scripts anywhere (CSP). The texts come translated from the server.
 "use strict";
 
@@ -69,6 +70,7 @@
     fill(result, tap);
     fillShown(tap.shown, Array.isArray(tap.items));
     if (till) till.showSale(tap);
+    if (club && Array.isArray(tap.sessions)) club.render(tap.sessions);
     screen.dataset.state = tap.result === "accepted" ? "accepted" : "denied";
     screen.dataset.reason = tap.reason;
     showResult();
@@ -94,6 +96,7 @@
     connection.hidden = true;
     screen.dataset.connection = "open";
     if (till) till.refresh(); // what changed while the stream was away
+    if (club) club.refresh();
   }
 
   function disconnected() {
@@ -235,6 +238,57 @@
   }
 
   const till = screen.dataset.tillState ? makeTill() : null;
+
+  // ---------------------------------------------------------------- the club room
+
+  function makeClub() {
+    const panel = screen.querySelector("aside.club-session");
+    const list = panel.querySelector("ul.sessions");
+    const none = panel.querySelector(".no-session");
+    const texts = JSON.parse(screen.dataset.clubTexts || "{}");
+    const url = screen.dataset.clubState;
+
+    function part(name, text) {
+      const span = document.createElement("span");
+      span.className = name;
+      span.dataset.test = `session-${name}`;
+      span.textContent = text;
+      return span;
+    }
+
+    function render(sessions) {
+      list.replaceChildren(
+        ...sessions.map((session) => {
+          const li = document.createElement("li");
+          li.dataset.test = "session";
+          li.dataset.session = String(session.id);
+          li.append(
+            part("group", session.group),
+            part("until", (texts.until || "{time}").replace("{time}", session.until)),
+            part("present", (texts.present || "{count}").replace("{count}", String(session.present)))
+          );
+          return li;
+        })
+      );
+      list.hidden = sessions.length === 0;
+      none.hidden = sessions.length !== 0;
+      screen.dataset.sessions = sessions.map((session) => session.id).join(",");
+    }
+
+    function refresh() {
+      return fetch(url, { cache: "no-store", credentials: "same-origin" })
+        .then((response) => response.json())
+        .then((body) => {
+          if (Array.isArray(body.sessions)) render(body.sessions);
+        })
+        .catch(() => disconnected());
+    }
+
+    window.setInterval(refresh, Number(screen.dataset.clubRefreshMs) || 30000);
+    return { render, refresh };
+  }
+
+  const club = screen.dataset.clubState ? makeClub() : null;
 
   const source = new EventSource(screen.dataset.kioskSource);
   source.onopen = connected;

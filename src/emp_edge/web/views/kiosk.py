@@ -1,6 +1,7 @@
 """The kiosk screen at a terminal: "put your card on the reader", then green or red with the
 pupil's name and why, and a banner while the reader is offline. At a ``canteen`` terminal the
-same page is the till screen (its own parts are in ``till.py``).
+same page is the till screen (its own parts are in ``till.py``), at a ``club`` terminal the club
+room's screen (``club_screen.py``).
 
 The screen runs full-screen in the terminal box's own browser with nobody signed in, so it is
 open only to the addresses in ``kiosk.allow_from``; everyone else gets the refusal page. It
@@ -45,7 +46,7 @@ from emp_edge.domain.access import PUBLIC
 from emp_edge.events import News, ReaderChanged, ReceiptPrinted, TapDecided
 from emp_edge.web.access import audit_view, needs, services
 from emp_edge.web.labels import TAP_REASON_TEXT
-from emp_edge.web.views import till
+from emp_edge.web.views import club_screen, till
 from emp_edge.web.views.terminal_box import (
     kiosk_language,
     refuse_unless_from_terminal_box,
@@ -86,10 +87,14 @@ def screen(terminal: str) -> ResponseReturnValue:
         parts = till.page_parts(spec) if till.is_till(spec) else None
         if parts is not None:
             labels |= parts["labels"]
+        club = club_screen.page_parts(spec) if club_screen.is_club(spec) else None
+        if club is not None:
+            labels |= club["labels"]
         return render_template(
             "kiosk.html",
             terminal=spec,
             till=parts,
+            club=club,
             result_ms=int(services().settings["kiosk.result_seconds"]) * 1000,
             shown_labels=json.dumps(labels, ensure_ascii=False),
         )
@@ -112,6 +117,8 @@ def tap_message(news: TapDecided, tz: tzinfo, spec: TerminalSpec) -> dict[str, A
     }
     if till.is_till(spec):
         message |= till.tap_extras(news, spec)
+    if club_screen.is_club(spec):
+        message |= club_screen.tap_extras(news, spec)
     return message
 
 

@@ -550,7 +550,13 @@ def test_clubs_programmes_groups_attendance_and_funding(app: Flask, store: Store
     assert "<td>1</td><td>2</td>" in september  # one session, two academic hours
     october = row(html, "data-month", "2026-10")
     assert 'data-test="marks">3<' in october
-    assert 'meter min="0" max="3" value="3"' in october
+    chart = re.findall(rf'<g data-group="{piano}">(.*?)</g>', html, re.S)[0]
+    bars = dict(re.findall(r'<rect data-month="([\d-]+)" data-marks="(\d+)"', chart))
+    assert bars == {"2026-09": "3", "2026-10": "3"}
+    assert re.search(r'data-month="2026-10" data-marks="3" x="\d+" y="\d+" width="40"'
+                     r' height="40"', chart)  # the largest month fills the row  # fmt: skip
+    assert f'<g data-group="{choir}">' not in html  # no session, no bars
+    assert 'role="img" aria-labelledby="attendance-title attendance-hint"' in html
     assert f'data-group="{choir}" data-month' not in html  # no session, no row
     municipal = row(html, "data-kind", "municipal")
     assert 'data-state="local">1<' in municipal
@@ -559,6 +565,30 @@ def test_clubs_programmes_groups_attendance_and_funding(app: Flask, store: Store
     assert "style=" not in html
     for code in CODES:
         assert code not in html
+
+
+CLUB_PAGES = {
+    "club_setup.programmes": "/clubs/programmes",
+    "club_setup.classifiers": "/clubs/classifiers",
+    "club_enrolment.find": "/clubs/enrol",
+    "club_sessions.mine": "/clubs/sessions",
+    "club_lists.index": "/clubs/lists",
+    "club_report.month": "/clubs/report",
+}
+
+
+def test_clubs_page_links_every_clubs_page_one_may_open(app: Flask, store: Store) -> None:
+    assert set(CLUB_PAGES) <= set(app.view_functions)
+    make_user(store, "everything", levels=every_right())
+    html = page(app, "everything", "/clubs/")
+    for endpoint, path in CLUB_PAGES.items():
+        assert f'href="{path}" data-page="{endpoint}"' in html
+    make_user(store, "learning", levels={Area.LEARNING_DATA: Level.VIEWER})
+    shown = re.findall(r'data-page="([\w.]+)"', page(app, "learning", "/clubs/"))
+    # enrolling needs a manager; the lists and the report rights of their own
+    assert shown == ["club_setup.programmes", "club_setup.classifiers", "club_sessions.mine"]
+    for path in (CLUB_PAGES[e] for e in shown):
+        assert signed_in(app, "learning").get(path).status_code == 200
 
 
 def test_the_basket_is_shown_with_the_basket_right(app: Flask, store: Store) -> None:

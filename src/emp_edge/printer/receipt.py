@@ -14,13 +14,12 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any, Final
 
 from escpos.image import EscposImage
 from PIL import Image, ImageDraw, ImageFont
 
-from emp_edge.errors import PrinterError
+from emp_edge.printer.fonts import font_file
 
 
 @dataclass(frozen=True)
@@ -202,37 +201,12 @@ def _print_text(rows: Iterable[Row], page: CodePage, printer: Any) -> None:
 DOTS_PER_COLUMN: Final = 12
 LINE_DOTS: Final = 24
 FONT_FILES: Final = ("DejaVuSansMono.ttf", "DejaVuSansMono-Bold.ttf")
-FONT_FOLDERS: Final = (
-    "/usr/share/fonts/truetype/dejavu",  # Debian, Ubuntu
-    "/usr/share/fonts/dejavu-sans-mono-fonts",  # Fedora
-    "/usr/share/fonts/dejavu",
-    "/usr/share/fonts/TTF",  # Arch
-    "/usr/local/share/fonts",
-    "/usr/local/share/fonts/dejavu",  # FreeBSD
-)
 
 
 def paper_dots(printer: Any, columns: int) -> int:
     """The printable width in dots: the profile's, or the columns' of font A."""
     pixels = printer.profile.profile_data.get("media", {}).get("width", {}).get("pixels")
     return pixels if isinstance(pixels, int) else columns * DOTS_PER_COLUMN
-
-
-@cache
-def font_file(name: str) -> Path:
-    """Where a DejaVu font file is on this system (fonts-dejavu-core on Debian)."""
-    for folder in FONT_FOLDERS:
-        path = Path(folder) / name
-        if path.is_file():
-            return path
-    try:  # Pillow looks in the XDG data folders by itself
-        found = ImageFont.truetype(name, 10).path
-    except OSError as err:
-        raise PrinterError(
-            "the font {font} is missing (install fonts-dejavu-core): receipts cannot be drawn",
-            font=name,
-        ) from err
-    return Path(str(found))
 
 
 @cache

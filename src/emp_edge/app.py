@@ -27,6 +27,7 @@ from emp_edge.config import Settings
 from emp_edge.config.terminals import TerminalSpec, parse_terminals
 from emp_edge.domain.clock import Clock
 from emp_edge.errors import ConfigError
+from emp_edge.printer.club_report_pdf import month_pdf
 from emp_edge.roster.importer import School, import_classlist
 from emp_edge.services import Services
 from emp_edge.store import Store
@@ -39,6 +40,7 @@ from emp_edge.terminal.authenticity import (
     read_school_card,
     read_uid_only,
 )
+from emp_edge.terminal.club_schedule import ClubSchedule
 from emp_edge.terminal.day_closing import DayClosing
 from emp_edge.terminal.handlers import role_handlers
 from emp_edge.terminal.pipeline import TapPipeline
@@ -47,6 +49,7 @@ from emp_edge.terminal.readers.simulated import SimulatedReader
 from emp_edge.terminal.simulator import TapSimulator
 from emp_edge.terminal.station import Station
 from emp_edge.web import create_app
+from emp_edge.web.views.club_report import use_report_pdf
 from emp_edge.web.views.pupils import use_classlist_importer
 from emp_edge.web.views.simulator import use_tap_simulator
 
@@ -100,9 +103,10 @@ def web_app(
     day_printer: Callable[[str, date], None] | None = None,
 ) -> Flask:
     """The admin pages with the parts they use plugged in (importer, tap simulator, the
-    receipt printers' day report)."""
+    receipt printers' day report, the clubs' report as PDF)."""
     web = create_app(services, test_config, day_printer=day_printer)
     use_classlist_importer(web, partial(import_classlist, school=school_of(services.settings)))
+    use_report_pdf(web, month_pdf)
     if simulator is not None:
         use_tap_simulator(web, simulator)
     return web
@@ -232,6 +236,17 @@ def day_closing(services: Services) -> DayClosing:
     )
 
 
+def club_schedule(services: Services) -> ClubSchedule | None:
+    """The club rooms' every-minute job, when this box has a club terminal."""
+    settings = services.settings
+    rooms = [t.name for t in parse_terminals(settings["terminal.readers"]) if t.role == "club"]
+    if not rooms:
+        return None
+    return ClubSchedule(
+        services.store, services.clock, settings.tz, rooms, settings["clubs.open_before_minutes"]
+    )
+
+
 def receipt_desk(services: Services) -> ReceiptDesk | None:
     """The tills' receipt printers, when the settings name any (python-escpos loads only then);
     receipts are printed in the kiosk's language."""
@@ -283,6 +298,9 @@ def start_roles(services: Services) -> Running:
     closing = day_closing(services) if "terminal" in roles else None
     if closing is not None:
         closing.start()
+    clubs = club_schedule(services) if "terminal" in roles else None
+    if clubs is not None:
+        clubs.start()
     if "web" not in roles:
         stopped = threading.Event()
 
@@ -291,6 +309,8 @@ def start_roles(services: Services) -> Running:
             terminals.stop()
             if closing is not None:
                 closing.stop()
+            if clubs is not None:
+                clubs.stop()
             if desk is not None:
                 desk.stop()
 
@@ -322,6 +342,8 @@ def start_roles(services: Services) -> Running:
         terminals.stop()
         if closing is not None:
             closing.stop()
+        if clubs is not None:
+            clubs.stop()
         if desk is not None:
             desk.stop()
 

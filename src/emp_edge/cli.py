@@ -177,6 +177,7 @@ def run(ctx: click.Context) -> None:
 @click.pass_context
 def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
     """Run every role on a throw-away demo school, with no hardware and no network."""
+    from emp_edge.demo_clubs import stock_demo_clubs
     from emp_edge.demo_school import issue_demo_cards, make_classlist, stock_demo_canteen
     from emp_edge.domain.school import school_year
 
@@ -213,6 +214,7 @@ def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
     report = import_classlist(services.store, classlist, app.school_of(settings))
     chips = issue_demo_cards(services.store, today)
     stock_demo_canteen(services.store, today)
+    stock_demo_clubs(services.store, services.clock.now().astimezone(settings.tz))
     app.ensure_master_key(settings)
     running = app.start_roles(services)
     click.echo(f"Demo school: {report.imported} pupils, {chips} cards, data in {folder}")

@@ -102,6 +102,7 @@ def test_landed_migrations_never_change() -> None:
         2: ("admin_web", Path(__file__).with_name("migration_0002.sha256").read_text().strip()),
         3: ("taps", Path(__file__).with_name("migration_0003.sha256").read_text().strip()),
         4: ("canteen", Path(__file__).with_name("migration_0004.sha256").read_text().strip()),
+        5: ("clubs", Path(__file__).with_name("migration_0005.sha256").read_text().strip()),
     }
     for migration in migrations.registry():
         if migration.number in landed:

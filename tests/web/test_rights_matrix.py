@@ -77,6 +77,37 @@ EXPECTED: dict[str, Rule] = {
     "canteen_accounts.add_free_meal": manager(Area.CANTEEN),
     "canteen_accounts.end_free_meal": manager(Area.CANTEEN),
     "clubs.index": viewer(Area.LEARNING_DATA),
+    "club_lists.index": viewer(Area.LISTS),
+    "club_lists.show": viewer(Area.LISTS),  # the page, and its CSV with ?format=csv
+    "club_report.month": viewer(Area.BASKET),
+    "club_report.csv": viewer(Area.BASKET),
+    "club_report.pdf": viewer(Area.BASKET),
+    "club_report.send": manager(Area.BASKET),
+    "club_enrolment.find": manager(Area.LEARNING_DATA),  # step 1 of enrolling
+    "club_enrolment.enrol": manager(Area.LEARNING_DATA),
+    "club_enrolment.enrolment": viewer(Area.LEARNING_DATA),
+    "club_enrolment.funding": manager(Area.BASKET),
+    "club_enrolment.unmark": manager(Area.BASKET),
+    "club_enrolment.deregister": manager(Area.LEARNING_DATA),
+    "club_enrolment.group_pupils": viewer(Area.LEARNING_DATA),
+    # the leader's pages: signed in, and the view lets in only the group's leader or a manager
+    # of learning data (tests/web/test_club_sessions.py)
+    "club_sessions.mine": SIGNED_IN,
+    "club_sessions.session": SIGNED_IN,
+    "club_sessions.open_session": SIGNED_IN,
+    "club_sessions.close_session": SIGNED_IN,
+    "club_sessions.add_mark": SIGNED_IN,
+    "club_sessions.remove_mark": SIGNED_IN,
+    "club_screen.state": PUBLIC,  # and only from kiosk.allow_from (tests/web/test_club_screen.py)
+    "club_setup.programmes": viewer(Area.LEARNING_DATA),
+    "club_setup.new_programme": manager(Area.LEARNING_DATA),
+    "club_setup.edit_programme": manager(Area.LEARNING_DATA),
+    "club_setup.group": viewer(Area.LEARNING_DATA),
+    "club_setup.new_group": manager(Area.LEARNING_DATA),
+    "club_setup.edit_group": manager(Area.LEARNING_DATA),
+    "club_setup.add_slot": manager(Area.LEARNING_DATA),
+    "club_setup.remove_slot": manager(Area.LEARNING_DATA),
+    "club_setup.classifiers": viewer(Area.LEARNING_DATA),
     "users.index": ADMIN,
     "users.new": ADMIN,
     "users.edit": ADMIN,
@@ -96,6 +127,12 @@ SAMPLE_ARGUMENTS: dict[str, Any] = {
     "code": "lunch",  # a meal type the first migration makes
     "item_id": 1,
     "event_id": "no-such-tap",
+    "name": "learners",  # a list of the clubs
+    "enrolment_id": 1,
+    "group_id": 1,
+    "session_id": 1,
+    "programme_id": 1,
+    "slot_id": 1,
 }
 
 

@@ -7,41 +7,17 @@ opened or the pupil marked is the store's to say, with its reason.
 
 from __future__ import annotations
 
-import re
-from datetime import time
-
-from flask_babel import gettext, lazy_gettext
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField
+from wtforms import HiddenField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange
 
 from emp_edge.domain.clubs import MAX_ACADEMIC_HOURS
 from emp_edge.web.forms import Filled
-
-_CLOCK = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
+from emp_edge.web.forms.clubs import ClockField
 
 SLOT = "slot"
 EXTRA = "extra"
-
-
-class ClockField(StringField):  # type: ignore[misc]
-    """A time of day typed as HH:MM; empty means none."""
-
-    data: time | None
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        text = valuelist[0].strip() if valuelist else ""
-        self.data = None
-        if not text:
-            return
-        if not _CLOCK.fullmatch(text):
-            raise ValueError(gettext("Enter the time as HH:MM, e.g. 16:30."))
-        self.data = time.fromisoformat(text)
-
-    def _value(self) -> str:
-        if self.raw_data:
-            return str(self.raw_data[0])
-        return self.data.strftime("%H:%M") if isinstance(self.data, time) else ""
 
 
 class OpenSessionForm(FlaskForm):  # type: ignore[misc]

@@ -100,7 +100,12 @@ def test_benchmark_prints_the_figures() -> None:
         "tap_vs_bare_ratio",
         "pcsc_read_ms",
         "tap_to_screen_p95_ms",
+        "canteen_tap_p99_ms",
+        "attendance_tap_p50_ms",
+        "attendance_tap_p99_ms",
+        "attendance_vs_bare_ratio",
     ):
         assert isinstance(figures[name], float)
         assert figures[name] > 0
     assert figures["store_commit_p99_ms"] >= figures["store_commit_p50_ms"]
+    assert figures["attendance_tap_p99_ms"] >= figures["attendance_tap_p50_ms"]

@@ -14,9 +14,10 @@ import pytest
 from club_rows import add_group, add_programme, add_session, enrol, mark_present
 from club_school import add_attendance, add_pupil, set_mark_state
 from emp_edge.domain.clubs import FundingRule
+from emp_edge.domain.lithuanian import name_order
 from emp_edge.errors import InputError
 from emp_edge.store import Store
-from emp_edge.store.club_lists import month_of, name_order
+from emp_edge.store.club_lists import month_of
 from emp_edge.store.club_report import (
     ATTENDANCE_MONTHLY,
     GroupMonth,

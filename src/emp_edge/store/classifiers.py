@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Final
 
+from emp_edge.domain.lithuanian import alphabet_key
 from emp_edge.errors import InputError, StoreError
-from emp_edge.store.club_lists import name_order
 
 KINDS: Final = ("direction", "sub_direction", "purpose", "provider_group")
 SHIPPED: Final = "nvs_classifiers.json"
@@ -97,7 +97,7 @@ def entries(conn: sqlite3.Connection, kind: str, *, with_retired: bool = False) 
     )
     found = [Entry(k, code, name, parent, bool(retired)) for k, code, name, parent, retired in rows]
     # in the Lithuanian alphabet: Šokis before Teatras, Žygeiviai last
-    return sorted(found, key=lambda e: (e.parent, name_order(e.name, ""), e.code))
+    return sorted(found, key=lambda e: (e.parent, alphabet_key(e.name), e.code))
 
 
 def names(conn: sqlite3.Connection, kind: str) -> dict[str, str]:

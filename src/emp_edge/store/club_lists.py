@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, tzinfo
 from typing import Final
 
-FUNDING_KINDS: Final = ("basket", "municipal", "state", "other")
+from emp_edge.domain.clubs import FUNDING_KINDS
+
 MARK_STATES: Final = ("local", "accepted", "rejected")
 
 
@@ -41,24 +42,6 @@ def months_between(first: date, last: date) -> list[Month]:
         months.append(month)
         month = month_of(month.after)
     return months
-
-
-#: the Lithuanian alphabet, with the Latin letters it lacks where the Latin alphabet has them
-ALPHABET: Final = "aąbcčdeęėfghiįyjklmnopqrsštuųūvwxzž"
-_LETTER: Final = {letter: place for place, letter in enumerate(ALPHABET)}
-
-
-def name_order(last_name: str, first_name: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Sort key of a person by last and first name in Lithuanian order: Š after S, Ž after Z,
-    letter case ignored; a space or hyphen before any letter, other signs after every letter."""
-
-    def key(text: str) -> tuple[int, ...]:
-        return tuple(
-            -1 if char in " -" else _LETTER.get(char, len(ALPHABET) + ord(char))
-            for char in text.strip().lower()
-        )
-
-    return key(last_name), key(first_name)
 
 
 def _utc(day: date, tz: tzinfo) -> str:

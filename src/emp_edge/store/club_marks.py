@@ -63,14 +63,6 @@ def present_mark(conn: sqlite3.Connection, session_id: int, pupil_id: int) -> Pr
     return PresentMark(datetime.fromisoformat(row[0]).astimezone(UTC), str(row[1]))
 
 
-def present_count(conn: sqlite3.Connection, session_id: int) -> int:
-    row = conn.execute(
-        "SELECT count(*) FROM attendance WHERE session_id = ? AND status = 'present'",
-        (session_id,),
-    ).fetchone()
-    return int(row[0])
-
-
 def write_tap_mark(
     tx: Transaction, session_id: int, pupil_id: int, status: str, event_id: str
 ) -> None:

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from emp_edge.domain.clubs import BASKET
+from emp_edge.domain.lithuanian import name_order
 from emp_edge.domain.school import school_year_bounds, school_year_label
 from emp_edge.errors import InputError
 from emp_edge.store.classifiers import entries, names
-from emp_edge.store.club_lists import name_order
 
 
 def check_in_year(day: date, year: int) -> None:

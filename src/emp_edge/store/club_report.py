@@ -19,9 +19,10 @@ from datetime import UTC, date, datetime, time, tzinfo
 from typing import Any, Final
 
 from emp_edge.domain.clubs import BASKET, FundingRule, enrolled_on
+from emp_edge.domain.lithuanian import name_order
 from emp_edge.domain.school import school_year
 from emp_edge.errors import InputError
-from emp_edge.store.club_lists import Month, month_of, name_order
+from emp_edge.store.club_lists import Month, month_of
 from emp_edge.store.outbox import Transaction
 
 ATTENDANCE_MONTHLY: Final = "nvs.attendance.monthly"

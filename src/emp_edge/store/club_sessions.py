@@ -210,10 +210,9 @@ def open_scheduled(
         if group_spans(tx.conn, slot.group_id, starts, ends):
             log.info("scheduled club session left: the group has one then slot=%d", slot.id)
             continue
-        opened.append(
-            insert_session(tx, slot.group_id, starts, ends, slot.academic_hours, terminal, slot.id,
-                    None, how)
-        )  # fmt: skip
+        hours = slot.academic_hours
+        opened.append(insert_session(tx, slot.group_id, starts, ends, hours, terminal, slot.id,
+                                     None, how))  # fmt: skip
     return opened
 
 
@@ -259,14 +258,19 @@ def emit_opened(tx: Transaction, session: Session, how: str) -> None:
 # ---------------------------------------------------------------- closing
 
 
+def present_count(conn: sqlite3.Connection, session_id: int) -> int:
+    """How many pupils are marked present in the session."""
+    row = conn.execute(
+        "SELECT count(*) FROM attendance WHERE session_id = ? AND status = 'present'",
+        (session_id,),
+    ).fetchone()
+    return int(row[0])
+
+
 def emit_closed(tx: Transaction, session_id: int, how: str) -> None:
     session = find_session(tx.conn, session_id)
     assert session is not None
     assert session.closed_at is not None
-    present = tx.execute(
-        "SELECT count(*) FROM attendance WHERE session_id = ? AND status = 'present'",
-        (session_id,),
-    ).fetchone()[0]
     tx.emit(
         CLOSED,
         {
@@ -274,7 +278,7 @@ def emit_closed(tx: Transaction, session_id: int, how: str) -> None:
             "group_id": session.group_id,
             "closed_at": utc(session.closed_at),
             "how": how,
-            "present": int(present),
+            "present": present_count(tx.conn, session_id),
         },
     )
 

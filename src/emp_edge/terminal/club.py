@@ -20,11 +20,10 @@ from emp_edge.store.club_marks import (
     PRESENT,
     Membership,
     membership,
-    present_count,
     present_mark,
     write_tap_mark,
 )
-from emp_edge.store.club_sessions import Session, open_at, open_scheduled
+from emp_edge.store.club_sessions import Session, open_at, open_scheduled, present_count
 from emp_edge.store.outbox import Transaction
 from emp_edge.store.taps import CardAtTerminal
 from emp_edge.terminal.roles import Outcome

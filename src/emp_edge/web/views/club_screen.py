@@ -22,8 +22,7 @@ from emp_edge.config.terminals import TerminalSpec
 from emp_edge.domain.access import PUBLIC
 from emp_edge.domain.taps import TapReason
 from emp_edge.events import TapDecided
-from emp_edge.store.club_marks import present_count
-from emp_edge.store.club_sessions import open_at
+from emp_edge.store.club_sessions import open_at, present_count
 from emp_edge.web.access import needs, services
 from emp_edge.web.i18n import gettext
 from emp_edge.web.views.terminal_box import (

@@ -9,10 +9,10 @@ from flask_babel import lazy_gettext
 from flask_babel.speaklater import LazyString
 
 from emp_edge.domain.access import Area, viewer
+from emp_edge.domain.clubs import BASKET, FUNDING_KINDS
 from emp_edge.domain.school import school_year, school_year_bounds, school_year_label
 from emp_edge.store.classifiers import names
 from emp_edge.store.club_lists import (
-    FUNDING_KINDS,
     MARK_STATES,
     attendance_by_month,
     funding_marks,
@@ -26,8 +26,6 @@ from emp_edge.web.club_chart import attendance_chart
 from emp_edge.web.labels import FUNDING_KIND_NAMES, MARK_STATE_TEXT
 
 blueprint = Blueprint("clubs", __name__, url_prefix="/clubs")
-
-BASKET = "basket"
 
 #: the clubs' pages, in the order of the work: set up, enrol, attend, list, report
 PAGES: tuple[tuple[str, LazyString, LazyString], ...] = (

@@ -259,6 +259,86 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0,
         maximum=21,
     ),
+    Setting(
+        "cards.printer",
+        "spool",
+        "Where the card station prints: cups (the CUPS queue in cards.cups_queue) or spool (a PDF"
+        " per card in cards.spool_dir, for a printer that picks its jobs up from a folder).",
+        choices=("cups", "spool"),
+    ),
+    Setting(
+        "cards.cups_queue",
+        "",
+        "The CUPS queue of the card printer (page size CR80, duplex for the back).",
+    ),
+    Setting(
+        "cards.cups_server",
+        "",
+        "The CUPS server as host:port; empty means the machine's own.",
+    ),
+    Setting(
+        "cards.spool_dir",
+        "",
+        "Folder the spool printer writes the cards' PDFs to (readable by the service user"
+        " only); empty means card-spool in data_dir.",
+    ),
+    Setting(
+        "cards.print_timeout_s",
+        120,
+        "Seconds to wait for the printer to finish one card before it counts as not printed.",
+        kind=int,
+        minimum=5,
+        maximum=3600,
+    ),
+    Setting(
+        "cards.encoder",
+        "simulated",
+        "The chip encoder at the card station: pcsc (the PC/SC reader named in"
+        " cards.encoder_reader), simulated (the demo's emulated chips) or none (print only; the"
+        " chip is bound later).",
+        choices=("pcsc", "simulated", "none"),
+    ),
+    Setting(
+        "cards.encoder_reader",
+        "",
+        "Part of the name of the card station's PC/SC reader (the encoder).",
+    ),
+    Setting(
+        "cards.encode_wait_s",
+        30,
+        "Seconds the encoder waits for the printed card to be laid on it.",
+        kind=int,
+        minimum=1,
+        maximum=600,
+    ),
+    Setting(
+        "cards.template_file",
+        "",
+        "A card layout file (JSON: positions, sizes, fonts of the front and back); empty means"
+        " the layout shipped with emp-edge.",
+    ),
+    Setting(
+        "cards.payment_account",
+        "",
+        "The school's bank account the parents pay a replacement card to (§40.3), as printed on"
+        " the notice.",
+    ),
+    Setting(
+        "cards.retention_days",
+        30,
+        "Days after a card is issued that its photo and printed data are deleted (§24).",
+        kind=int,
+        minimum=0,
+        maximum=365,
+    ),
+    Setting(
+        "cards.blank_reserve_percent",
+        5,
+        "Share of the pupils added to next year's blank demand for replacements and spoils.",
+        kind=int,
+        minimum=0,
+        maximum=100,
+    ),
 )
 
 

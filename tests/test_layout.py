@@ -21,6 +21,7 @@ PACKAGES = (
     "registry_sim",
     "web",
     "roster",
+    "card_station",
 )
 
 

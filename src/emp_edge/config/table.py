@@ -294,9 +294,9 @@ SETTINGS: tuple[Setting, ...] = (
         "cards.encoder",
         "simulated",
         "The chip encoder at the card station: pcsc (the PC/SC reader named in"
-        " cards.encoder_reader), simulated (the demo's emulated chips) or none (print only; the"
-        " chip is bound later).",
-        choices=("pcsc", "simulated", "none"),
+        " cards.encoder_reader) or simulated (the demo's emulated chips). A card is personalised"
+        " only with its chip written and read back.",
+        choices=("pcsc", "simulated"),
     ),
     Setting(
         "cards.encoder_reader",

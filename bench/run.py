@@ -17,6 +17,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import canteen
+import card_batch
+import cards
 import clubs
 import kiosk
 import pcsc
@@ -24,7 +26,7 @@ import store_commit
 import taps
 import web
 
-BENCHMARKS = (store_commit, taps, canteen, clubs, pcsc, kiosk, web)
+BENCHMARKS = (store_commit, taps, canteen, clubs, cards, card_batch, pcsc, kiosk, web)
 
 
 def main(argv: list[str] | None = None) -> int:

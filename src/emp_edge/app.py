@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
+from emp_edge.card_station.retention import CardCare
+from emp_edge.card_station.setup import card_batch, station_papers
 from emp_edge.clock import SystemClock
 from emp_edge.config import Settings
 from emp_edge.config.terminals import TerminalSpec, parse_terminals
@@ -49,6 +51,8 @@ from emp_edge.terminal.readers.simulated import SimulatedReader
 from emp_edge.terminal.simulator import TapSimulator
 from emp_edge.terminal.station import Station
 from emp_edge.web import create_app
+from emp_edge.web.card_papers import use_card_papers
+from emp_edge.web.views.card_printing import use_card_batch
 from emp_edge.web.views.club_report import use_report_pdf
 from emp_edge.web.views.pupils import use_classlist_importer
 from emp_edge.web.views.simulator import use_tap_simulator
@@ -107,6 +111,10 @@ def web_app(
     web = create_app(services, test_config, day_printer=day_printer)
     use_classlist_importer(web, partial(import_classlist, school=school_of(services.settings)))
     use_report_pdf(web, month_pdf)
+    settings = services.settings
+    use_card_papers(web, station_papers(services.store, settings))
+    if master_key_path(settings).exists():  # the encoder keys each chip from the master key
+        use_card_batch(web, card_batch(services.store, settings, card_keys(settings)))
     if simulator is not None:
         use_tap_simulator(web, simulator)
     return web
@@ -301,6 +309,8 @@ def start_roles(services: Services) -> Running:
     clubs = club_schedule(services) if "terminal" in roles else None
     if clubs is not None:
         clubs.start()
+    care = CardCare(services)  # expiry and the retention purge: one job per database
+    care.start()
     if "web" not in roles:
         stopped = threading.Event()
 
@@ -311,6 +321,7 @@ def start_roles(services: Services) -> Running:
                 closing.stop()
             if clubs is not None:
                 clubs.stop()
+            care.stop()
             if desk is not None:
                 desk.stop()
 
@@ -344,6 +355,7 @@ def start_roles(services: Services) -> Running:
             closing.stop()
         if clubs is not None:
             clubs.stop()
+        care.stop()
         if desk is not None:
             desk.stop()
 

@@ -177,6 +177,8 @@ def run(ctx: click.Context) -> None:
 @click.pass_context
 def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
     """Run every role on a throw-away demo school, with no hardware and no network."""
+    from emp_edge.card_station.setup import card_template
+    from emp_edge.demo_cards import stock_demo_station
     from emp_edge.demo_clubs import stock_demo_clubs
     from emp_edge.demo_school import issue_demo_cards, make_classlist, stock_demo_canteen
     from emp_edge.domain.school import school_year
@@ -192,6 +194,10 @@ def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
         school__name="Demonstracinė Šaltinio progimnazija",
         roles=["web", "terminal"],
         terminal__master_key_file="",
+        # cards are printed to PDFs in the data folder and their chips emulated
+        cards__printer="spool",
+        cards__spool_dir="",
+        cards__encoder="simulated",
         # the canteen tills' receipts are written to files in the data folder
         canteen__receipt_printers=base["canteen.receipt_printers"] or demo_receipts,
     )
@@ -215,9 +221,13 @@ def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
     chips = issue_demo_cards(services.store, today)
     stock_demo_canteen(services.store, today)
     stock_demo_clubs(services.store, services.clock.now().astimezone(settings.tz))
+    ready = stock_demo_station(services.store, today, card_template(settings))
     app.ensure_master_key(settings)
     running = app.start_roles(services)
-    click.echo(f"Demo school: {report.imported} pupils, {chips} cards, data in {folder}")
+    click.echo(
+        f"Demo school: {report.imported} pupils, {chips} cards ({ready} ready to print),"
+        f" data in {folder}"
+    )
     click.echo(f"Admin login: admin / {password}")
     click.echo(f"Open {running.url}  (Ctrl-C stops the demo)", nl=True)
     click.echo(

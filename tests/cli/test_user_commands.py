@@ -68,7 +68,9 @@ def _can_sign_in(store: Store, username: str, password: str) -> bool:
     if found is None:
         return False
     account, password_hash = found
-    return verify_password(password_hash, password) and account.refusal(date.today()) is None
+    # the command dates the account in school time: near midnight UTC that is already tomorrow
+    today = datetime.now(VILNIUS).date()
+    return verify_password(password_hash, password) and account.refusal(today) is None
 
 
 def _account(store: Store, username: str) -> Account:
@@ -139,7 +141,7 @@ def test_user_add_asks_for_the_password_twice(env: dict[str, str], store: Store)
     assert result.returncode == 0, result.stderr
     account = _account(store, "jonas")
     assert account.grants.is_admin
-    assert account.details.valid_from == date.today()
+    assert account.details.valid_from == datetime.now(VILNIUS).date()
     assert _can_sign_in(store, "jonas", OTHER_PASSWORD)
 
 

@@ -1,7 +1,9 @@
-"""Receipt tests: a canteen at lunch time on a real SQLite file, and its bus."""
+"""Receipt tests: a canteen at lunch time on a real SQLite file, and its bus. Card printer
+tests: a private cupsd on loopback (one per test worker)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -11,6 +13,7 @@ from canteen_sale import Canteen
 from emp_edge.domain.clock import FixedClock
 from emp_edge.events import Bus
 from emp_edge.store import Store
+from rigs.cupsd import CupsdRig
 
 VILNIUS = ZoneInfo("Europe/Vilnius")
 
@@ -28,3 +31,12 @@ def bus() -> Bus:
 @pytest.fixture
 def canteen(store: Store, clock: FixedClock, bus: Bus) -> Canteen:
     return Canteen(store, clock, bus)
+
+
+@pytest.fixture(scope="session")
+def cupsd() -> Iterator[CupsdRig]:
+    """A cupsd of this test worker's own on 127.0.0.1; tests add queues with their own names."""
+    rig = CupsdRig()
+    rig.start()
+    yield rig
+    rig.close()

@@ -84,11 +84,21 @@ def test_an_open_request_carries_only_the_end_of_the_chip_uid(store: Store) -> N
     pupil = add_pupil(store)
     now = store.clock.now().isoformat()
     with store.transaction() as tx:
-        for state, uid in (("personalised", "04a1b2c3d4e5f6"), ("requested", None)):
+        # a pupil has one open request at a time: the second is a sibling's
+        sibling = tx.execute(
+            "INSERT INTO pupils (school_id, first_name, last_name, birth_date, created_at,"
+            " updated_at) SELECT school_id, 'Aistė', 'Jonaitytė', '2016-01-01', ?, ? FROM pupils"
+            " WHERE id = ?",
+            (now, now, pupil),
+        ).lastrowid
+        for owner, state, uid in (
+            (pupil, "personalised", "04a1b2c3d4e5f6"),
+            (sibling, "requested", None),
+        ):
             tx.execute(
                 "INSERT INTO cards (pupil_id, state, requested_on, requested_by, chip_uid,"
                 " created_at, updated_at) VALUES (?, ?, '2026-09-20', 'pupil', ?, ?, ?)",
-                (pupil, state, uid, now, now),
+                (owner, state, uid, now, now),
             )
         tx.emit("test.cards", {"count": 2})
     found = open_requests(store.conn)

@@ -103,6 +103,10 @@ def test_landed_migrations_never_change() -> None:
         3: ("taps", Path(__file__).with_name("migration_0003.sha256").read_text().strip()),
         4: ("canteen", Path(__file__).with_name("migration_0004.sha256").read_text().strip()),
         5: ("clubs", Path(__file__).with_name("migration_0005.sha256").read_text().strip()),
+        6: (
+            "card_station",
+            Path(__file__).with_name("migration_0006.sha256").read_text().strip(),
+        ),
     }
     for migration in migrations.registry():
         if migration.number in landed:

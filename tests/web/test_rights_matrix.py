@@ -47,6 +47,37 @@ EXPECTED: dict[str, Rule] = {
     "pupils.import_job_events": manager(PD),
     "cards.index": viewer(Area.CARDS),
     "cards.blanks": viewer(Area.BLANKS),
+    "card_blanks.receive": manager(Area.BLANKS),
+    "card_blanks.demand": viewer(Area.BLANKS),  # and its CSV and print view (?format=)
+    "card_blanks.duty": viewer(Area.BLANKS),  # GET /cards/duty: the handovers
+    "card_blanks.hand_over_duty": manager(Area.BLANKS),  # POST /cards/duty
+    "card_blanks.ediary_csv": viewer(Area.LISTS),
+    "card_printing.batch": viewer(Area.CARDS),
+    "card_printing.start": manager(Area.CARDS),
+    "card_printing.progress": manager(Area.CARDS),  # and only the job's owner
+    "card_printing.progress_events": manager(Area.CARDS),
+    "card_issue.handover": viewer(Area.CARDS),
+    "card_issue.hand_over": manager(Area.CARDS),
+    "card_issue.issue": manager(Area.CARDS),
+    "card_issue.act_pdf": viewer(Area.CARDS),
+    "card_issue.journal": viewer(Area.CARDS),  # the page, and its PDF with ?format=pdf
+    "card_issue.destruction": viewer(Area.CARDS),
+    "card_issue.destroy": manager(Area.CARDS),
+    "card_requests.new": manager(Area.CARDS),  # step 1 (find the pupil) and step 2
+    "card_requests.card": viewer(Area.CARDS),
+    "card_requests.save_face": manager(Area.CARDS),
+    "card_requests.photo": manager(Area.CARDS),
+    "card_requests.photo_image": viewer(Area.CARDS),
+    "card_requests.add_entry": manager(Area.CARDS),
+    "card_requests.remove_entry": manager(Area.CARDS),
+    "card_requests.cancel": manager(Area.CARDS),
+    "card_requests.request_form": viewer(Area.CARDS),
+    "card_requests.preview": viewer(Area.CARDS),
+    "card_requests.replace": manager(Area.CARDS),
+    "card_requests.payment": manager(Area.CARDS),
+    "card_requests.notice": viewer(Area.CARDS),
+    "card_requests.return_card": manager(Area.CARDS),
+    "card_requests.spoil": manager(Area.CARDS),
     "simulator.index": viewer(Area.CARDS),
     "simulator.taps": PUBLIC,  # and only from kiosk.allow_from (tests/web/test_simulator.py)
     "kiosk.screen": PUBLIC,  # and only from kiosk.allow_from (tests/web/test_kiosk.py)
@@ -133,6 +164,10 @@ SAMPLE_ARGUMENTS: dict[str, Any] = {
     "session_id": 1,
     "programme_id": 1,
     "slot_id": 1,
+    "card_id": 1,
+    "act_id": 1,
+    "entry_id": 1,
+    "side": "front",
 }
 
 

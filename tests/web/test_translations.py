@@ -27,6 +27,7 @@ KEYWORDS = {
     "lazy_gettext": None,
     "InputError": None,
     "PrinterError": None,
+    "ReaderError": None,
     "TransitionError": None,
 }
 #: strings that are the same in Lithuanian

@@ -85,6 +85,21 @@ def free_blanks(conn: sqlite3.Connection, limit: int) -> list[str]:
     return [str(row[0]) for row in rows]
 
 
+def next_free_blank(conn: sqlite3.Connection, after: str | None) -> str | None:
+    """The lowest-numbered free blank after ``after`` (the next in the printer's stack), or the
+    lowest of all when ``after`` is None; None when there is none."""
+    if after is None:
+        found = free_blanks(conn, 1)
+        return found[0] if found else None
+    row = conn.execute(
+        "SELECT blank_number FROM blanks WHERE state = 'received' AND (length(blank_number) > ?"
+        " OR (length(blank_number) = ? AND blank_number > ?))"
+        " ORDER BY length(blank_number), blank_number LIMIT 1",
+        (len(after), len(after), after.upper()),
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
 def _blank(conn: sqlite3.Connection, number: str | None) -> tuple[int, str]:
     if number is None:
         row = conn.execute(
@@ -108,6 +123,12 @@ def _blank(conn: sqlite3.Connection, number: str | None) -> tuple[int, str]:
             state=row[1],
         )
     return int(row[0]), wanted
+
+
+def check_free_blank(conn: sqlite3.Connection, number: str) -> str:
+    """The blank number as stored, when that blank was received and is not used yet; else the
+    InputError ``claim_blank`` would raise (``where="blank"``)."""
+    return _blank(conn, number)[1]
 
 
 def _unsettled(conn: sqlite3.Connection, blank_id: int | None) -> bool:

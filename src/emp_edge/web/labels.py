@@ -6,7 +6,8 @@ from flask_babel import lazy_gettext
 from flask_babel.speaklater import LazyString
 
 from emp_edge.domain.access import Area, Level, Need, Rule
-from emp_edge.domain.cards import CardState
+from emp_edge.domain.card_station import Recipient, Requester
+from emp_edge.domain.cards import CardState, OtherEntryKind, ReplacementReason
 from emp_edge.domain.taps import SimulatedCard, TapReason
 from emp_edge.web.i18n import gettext
 
@@ -37,6 +38,49 @@ CARD_STATE_NAMES: dict[CardState, LazyString] = {
     CardState.SPOILED: lazy_gettext("spoiled in printing"),
     CardState.DESTROYED: lazy_gettext("destroyed"),
     CardState.CANCELLED: lazy_gettext("request withdrawn"),
+}
+
+#: who asked for a card (§20): the pupil (annex 1) or a parent, guardian or carer (annex 2)
+REQUESTER_NAMES: dict[Requester, LazyString] = {
+    Requester.PUPIL: lazy_gettext("the pupil"),
+    Requester.PARENT: lazy_gettext("a parent"),
+    Requester.GUARDIAN: lazy_gettext("a guardian"),
+    Requester.CARER: lazy_gettext("a carer"),
+}
+
+#: who took the card and signed the journal (§43)
+RECIPIENT_NAMES: dict[Recipient, LazyString] = {
+    Recipient.PUPIL: lazy_gettext("the pupil"),
+    Recipient.PARENT: lazy_gettext("a parent or guardian"),
+    Recipient.CLASS_TEACHER: lazy_gettext("the class teacher"),
+}
+
+#: why a card is replaced (§37, §39)
+REPLACEMENT_REASON_NAMES: dict[ReplacementReason, LazyString] = {
+    ReplacementReason.SCHOOL_CHANGE: lazy_gettext("changed school within the municipality"),
+    ReplacementReason.NAME_CHANGE: lazy_gettext("changed name or surname"),
+    ReplacementReason.DAMAGED: lazy_gettext("damaged, unusable"),
+    ReplacementReason.LOST: lazy_gettext("lost or otherwise missing"),
+    ReplacementReason.INACCURATE_ENTRIES: lazy_gettext("inaccurate entries on the card"),
+    ReplacementReason.CHIP_FAILURE: lazy_gettext("the chip does not work at the readers"),
+    ReplacementReason.DEFECTIVE: lazy_gettext("faulty from the factory"),
+    ReplacementReason.SPOILED_IN_PRINTING: lazy_gettext("spoiled in printing"),
+}
+
+#: what may be written under "Kiti įrašai" on the back of the card (§17)
+OTHER_ENTRY_KIND_NAMES: dict[OtherEntryKind, LazyString] = {
+    OtherEntryKind.PROGRAMME: lazy_gettext("the education programme followed"),
+    OtherEntryKind.LEARNING_FORM: lazy_gettext("form of learning and its organisation"),
+    OtherEntryKind.TRANSPORT_ROUTE: lazy_gettext("public transport route, stop to stop"),
+    OtherEntryKind.RESIDENCE_MARK: lazy_gettext("dormitory, children's home or NVŠ school"),
+    OtherEntryKind.SAFETY_NOTE: lazy_gettext("another note for the child's safety or rights"),
+}
+
+#: what became of a blank in the printer
+BLANK_OUTCOME_NAMES: dict[str, LazyString] = {
+    "printed": lazy_gettext("printed"),
+    "spoiled": lazy_gettext("spoiled"),
+    "not_printed": lazy_gettext("not printed, back in the stock"),
 }
 
 #: free-meal types (the canteen page and the pupil page)

@@ -4,7 +4,9 @@ The simulated reader puts one on the reader for the demo and the tap simulator, 
 build genuine cards, clones and forgeries with it. It holds applications with AES keys and
 standard data files, and answers, inside ISO 7816 APDUs, SelectApplication, AuthenticateAES,
 ReadData and GetVersion exactly as the terminal's session expects of a real card — including
-the CMAC chain after authentication, so a card that does not hold its key is caught.
+the CMAC chain after authentication, so a card that does not hold its key is caught. A card made
+with no applications is a factory-fresh blank: the card station's encoder sets it up with
+CreateApplication, ChangeKey, CreateStdDataFile and WriteData (``card_setup.py``).
 
 Besides the card, it answers what a PC/SC reader answers for itself: the UID pseudo-APDU
 ``FF CA 00 00 00`` and the ACR122-type buzzer/LED command ``FF 00 40 …``, which it keeps in
@@ -17,12 +19,12 @@ import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import IntEnum
 from typing import Final, Protocol
 
 from emp_edge.domain.taps import CardRecord, issuer_file
 
 from . import APPLICATION_MASTER_KEY, ISSUER_FILE, READ_KEY, RECORD_FILE
+from .card_setup import FRESH_KEY_SETTINGS, SETUP_COMMANDS, SetupCommands
 from .crypto import (
     BLOCK,
     ZERO_IV,
@@ -35,14 +37,20 @@ from .crypto import (
     rotate_left,
 )
 from .session import CMAC_SIZE, Ins, Status
+from .setup import DENIED as DENIED
+from .setup import FREE as FREE
+from .setup import (
+    ISSUER_ACCESS,
+    RECORD_ACCESS,
+    SCHOOL_KEY_SETTINGS,
+    SCHOOL_KEY_VERSION,
+    AccessRights,
+)
+from .setup import CommMode as CommMode
 
 DEFAULT_ATR: Final = bytes.fromhex("3B8180018080")
 FRAME_SIZE: Final = 59
 """The most data bytes a DESFire EV1 answer frame carries."""
-FREE: Final = 0xE
-"""Access nibble: free access."""
-DENIED: Final = 0xF
-"""Access nibble: never."""
 HARDWARE: Final = bytes.fromhex("04010101001805")  # NXP, DESFire, EV1, 4 kB, ISO 14443-2/3
 SOFTWARE: Final = bytes.fromhex("04010101041805")
 BATCH: Final = bytes.fromhex("BA45193001")
@@ -57,14 +65,10 @@ SW_NO_CLASS: Final = b"\x6e\x00"
 Random = Callable[[int], bytes]
 
 
-class CommMode(IntEnum):
-    PLAIN = 0x00
-    MACED = 0x01
-
-
 @dataclass
 class DataFile:
-    """A standard data file; ``read`` is its read access nibble (key number, FREE or DENIED).
+    """A standard data file; ``read``, ``write``, ``read_write`` and ``change`` are its access
+    nibbles (key number, FREE or DENIED).
 
     Reads answer alike in plain and MACed mode (with a CMAC whenever a session is
     authenticated); enciphered mode is not emulated.
@@ -73,14 +77,20 @@ class DataFile:
     data: bytearray
     comm: CommMode = CommMode.PLAIN
     read: int = FREE
+    write: int = DENIED
+    read_write: int = DENIED
+    change: int = DENIED
 
 
 @dataclass
 class Application:
-    """An AES application: its keys (index = key number) and its files."""
+    """An AES application: its keys (index = key number), their versions (00 unless set), its
+    key settings (KS1) and its files."""
 
     keys: list[bytes]
     files: dict[int, DataFile] = field(default_factory=dict)
+    key_settings: int = FRESH_KEY_SETTINGS
+    versions: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -98,7 +108,7 @@ class _Challenge:
     rnd_b_enc: bytes
 
 
-class EmulatedDesfireCard:
+class EmulatedDesfireCard(SetupCommands):
     """A DESFire EV1 chip with AES applications, answering ISO 7816-wrapped native commands."""
 
     def __init__(self, uid: bytes, atr: bytes = DEFAULT_ATR, *, rnd: Random = os.urandom) -> None:
@@ -106,6 +116,7 @@ class EmulatedDesfireCard:
         self.atr = atr
         self.rnd = rnd
         self.applications: dict[bytes, Application] = {}
+        self.picc_key_settings = FRESH_KEY_SETTINGS
         self.reader_signals: list[bytes] = []
         self._lock = threading.Lock()
         self._selected: Application | None = None
@@ -132,11 +143,15 @@ class EmulatedDesfireCard:
         *,
         comm: CommMode = CommMode.PLAIN,
         read: int = FREE,
+        write: int = DENIED,
+        read_write: int = DENIED,
+        change: int = DENIED,
     ) -> DataFile:
         """A standard data file holding ``data`` in the application ``aid``."""
-        if not 0 <= file_no <= 31 or not 0 <= read <= 0xF:
+        access = (read, write, read_write, change)
+        if not 0 <= file_no <= 31 or not all(0 <= n <= 0xF for n in access):
             raise ValueError("file numbers are 0 to 31 and access nibbles 0 to F")
-        file = DataFile(bytearray(data), comm, read)
+        file = DataFile(bytearray(data), comm, *access)
         self.applications[aid].files[file_no] = file
         return file
 
@@ -178,6 +193,8 @@ class EmulatedDesfireCard:
             return self._fail(Status.ILLEGAL_COMMAND)
         self._challenge = None
         self._frames = []
+        if ins in SETUP_COMMANDS:
+            return self._setup_command(ins, data)
         if ins == Ins.SELECT_APPLICATION:
             return self._select(data)
         if ins == Ins.AUTHENTICATE_AES:
@@ -268,9 +285,10 @@ class EmulatedDesfireCard:
         file = app.files.get(data[0]) if app is not None else None
         if file is None:
             return self._fail(Status.FILE_NOT_FOUND)
-        if file.read == DENIED:
+        keys = {file.read, file.read_write}
+        if keys == {DENIED}:
             return self._fail(Status.PERMISSION_DENIED)
-        if file.read != FREE and (self._auth is None or self._auth.key_no != file.read):
+        if FREE not in keys and (self._auth is None or self._auth.key_no not in keys):
             return self._fail(Status.AUTHENTICATION_ERROR)
         offset = int.from_bytes(data[1:4], "little")
         length = int.from_bytes(data[4:7], "little")
@@ -320,12 +338,34 @@ def school_card(
     key1 = read_key(keys.master, made_for, keys.aid, keys.school_code)
     slots = [bytes(BLOCK)] * 2
     slots[APPLICATION_MASTER_KEY], slots[READ_KEY] = key0, key1
-    card.add_application(keys.aid, slots)
-    card.add_file(keys.aid, ISSUER_FILE, issuer_file(keys.school_code), read=FREE)
+    app = card.add_application(keys.aid, slots)
+    app.key_settings = SCHOOL_KEY_SETTINGS
+    app.versions = dict.fromkeys(range(len(slots)), SCHOOL_KEY_VERSION)
+    _add_school_file(card, keys.aid, ISSUER_FILE, issuer_file(keys.school_code), ISSUER_ACCESS)
     body = record.body()
     mac = record_mac(keys.master, made_for, keys.aid, body)
-    card.add_file(keys.aid, RECORD_FILE, body + mac, comm=CommMode.MACED, read=READ_KEY)
+    _add_school_file(card, keys.aid, RECORD_FILE, body + mac, RECORD_ACCESS, CommMode.MACED)
     return card
+
+
+def _add_school_file(
+    card: EmulatedDesfireCard,
+    aid: bytes,
+    file_no: int,
+    data: bytes,
+    access: AccessRights,
+    comm: CommMode = CommMode.PLAIN,
+) -> None:
+    card.add_file(
+        aid,
+        file_no,
+        data,
+        comm=comm,
+        read=access.read,
+        write=access.write,
+        read_write=access.read_write,
+        change=access.change,
+    )
 
 
 def clone(card: EmulatedDesfireCard, *, rnd: Random = os.urandom) -> EmulatedDesfireCard:
@@ -334,5 +374,14 @@ def clone(card: EmulatedDesfireCard, *, rnd: Random = os.urandom) -> EmulatedDes
     for aid, app in card.applications.items():
         copy.add_application(aid, [rnd(BLOCK) for _ in app.keys])
         for no, file in app.files.items():
-            copy.add_file(aid, no, bytes(file.data), comm=file.comm, read=file.read)
+            copy.add_file(
+                aid,
+                no,
+                bytes(file.data),
+                comm=file.comm,
+                read=file.read,
+                write=file.write,
+                read_write=file.read_write,
+                change=file.change,
+            )
     return copy

@@ -37,6 +37,11 @@ class Ins(IntEnum):
     AUTHENTICATE_AES = 0xAA
     READ_DATA = 0xBD
     MORE = 0xAF  # the continuation frame
+    # the card station's (setup.py)
+    CREATE_APPLICATION = 0xCA
+    CHANGE_KEY = 0xC4
+    CREATE_STD_DATA_FILE = 0xCD
+    WRITE_DATA = 0x3D
 
 
 class Status(IntEnum):
@@ -171,23 +176,45 @@ class DesfireSession:
         of data it must hold (a shorter or longer answer is a ReaderError, not a forgery). This
         is how DESFire EV1 runs every command in plain mode, also reads of MACed files.
         """
+        if self._key is not None:
+            self._iv = desfire_cmac(self._key, self._iv, bytes([ins]) + params)
+        return self.transceive(ins, params, name=name, size=size)
+
+    def transceive(
+        self,
+        ins: int,
+        data: bytes = b"",
+        *,
+        name: str = "",
+        size: int | None = None,
+        ends_session: bool = False,
+    ) -> bytes:
+        """Send ``data`` as it is and check the answer as ``command`` does.
+
+        For commands whose CMAC or cryptogram the caller made (``chain_mac``, ``encipher``),
+        so the IV already moved with them. ``ends_session``: the card answers with a bare
+        status and the authentication is over (ChangeKey of the key that authenticated).
+        """
         name = name or f"command {ins:02X}"
         key = self._key
-        if key is not None:
-            self._iv = desfire_cmac(key, self._iv, bytes([ins]) + params)
-        data = self._frames(ins, params, name)
+        answer = self._frames(ins, data, name)
+        if ends_session:
+            self._end()
+            if answer:
+                raise ReaderError("the card answered {command} with data", command=name)
+            return answer
         mac_size = 0 if key is None else CMAC_SIZE
-        if len(data) < mac_size or (size is not None and len(data) != size + mac_size):
+        if len(answer) < mac_size or (size is not None and len(answer) != size + mac_size):
             self._end()
             raise ReaderError(
                 "the card's answer to {command} is {got} bytes long, not {wanted}",
                 command=name,
-                got=len(data),
+                got=len(answer),
                 wanted=mac_size if size is None else size + mac_size,
             )
         if key is None:
-            return data
-        body, mac = data[:-CMAC_SIZE], data[-CMAC_SIZE:]
+            return answer
+        body, mac = answer[:-CMAC_SIZE], answer[-CMAC_SIZE:]
         expected = desfire_cmac(key, self._iv, body + bytes([Status.OK]))
         if not hmac.compare_digest(mac, expected[:CMAC_SIZE]):
             self._end()
@@ -196,6 +223,22 @@ class DesfireSession:
             )
         self._iv = expected
         return body
+
+    def chain_mac(self, message: bytes) -> bytes:
+        """The CMAC of a command sent MACed: the chain moves with it, its first 8 bytes travel."""
+        if self._key is None:
+            raise ValueError("a MACed command needs an authenticated session")
+        self._iv = desfire_cmac(self._key, self._iv, message)
+        return self._iv[:CMAC_SIZE]
+
+    def encipher(self, plain: bytes) -> bytes:
+        """Encipher a command's data with the session key from the current IV (whole blocks);
+        the IV becomes the last block sent."""
+        if self._key is None:
+            raise ValueError("an enciphered command needs an authenticated session")
+        sent = cbc_encrypt(self._key, self._iv, plain)
+        self._iv = sent[-BLOCK:]
+        return sent
 
     # ------------------------------------------------------------------ commands
     def select_application(self, aid: bytes) -> None:

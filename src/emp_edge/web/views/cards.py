@@ -5,18 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
 from flask_babel.speaklater import LazyString
 
-from emp_edge.domain.access import Area, viewer
+from emp_edge.domain.access import Area, manager, viewer
+from emp_edge.domain.card_station import demand_due
 from emp_edge.domain.cards import (
     REQUEST_DAYS,
     RequestStatus,
     request_due_date,
     request_status,
 )
+from emp_edge.domain.school import school_year_label
+from emp_edge.store.blank_demand import estimate
+from emp_edge.store.blank_stock import batches
 from emp_edge.store.card_lists import (
     BLANK_STATES,
     OpenRequest,
@@ -24,7 +28,9 @@ from emp_edge.store.card_lists import (
     cards_by_state,
     open_requests,
 )
-from emp_edge.web.access import audit_view, may, needs, services
+from emp_edge.web.access import audit_view, may, needs, rule_of, services
+from emp_edge.web.card_chart import request_chart
+from emp_edge.web.forms.card_blanks import ReceiveForm
 from emp_edge.web.labels import CARD_STATE_NAMES
 
 blueprint = Blueprint("cards", __name__, url_prefix="/cards")
@@ -99,13 +105,22 @@ def _split_number(number: str) -> tuple[str, str]:
     return number[:end], number[end:]
 
 
+def _opens(endpoint: str) -> bool:
+    """Whether the page exists here and the reader may open it (the index links to it)."""
+    rule = rule_of(endpoint) if endpoint in current_app.view_functions else None
+    return rule is not None and may(rule)
+
+
 @blueprint.get("/")
 @needs(viewer(Area.CARDS))
 def index() -> ResponseReturnValue:
     app = services()
     conn = app.store.conn
     today = app.clock.today()
-    rows = _request_rows(open_requests(conn), today, int(app.settings["cards.request_warn_days"]))
+    warn_days = int(app.settings["cards.request_warn_days"])
+    rows = sorted(
+        _request_rows(open_requests(conn), today, warn_days), key=lambda row: row.due
+    )  # the most urgent first (open_requests gives them by request date already)
     if rows:
         audit_view("cards.listed", detail=f"open_requests={len(rows)}")
     by_status = {status: 0 for status in RequestStatus}
@@ -120,20 +135,43 @@ def index() -> ResponseReturnValue:
         status_names=REQUEST_STATUS_NAMES,
         requested_by_names=REQUESTED_BY_NAMES,
         request_days=REQUEST_DAYS,
+        warn_days=warn_days,
+        chart=request_chart([row.request.requested_on for row in rows], today, warn_days),
         today=today,
-        show_blanks=may(viewer(Area.BLANKS)),
+        opens=_opens,
+        may_request=may(manager(Area.CARDS)),
         link_pupils=may(viewer(Area.PERSONAL_DATA)),
     )
+
+
+def blanks_page(form: ReceiveForm | None = None, status: int = 200) -> ResponseReturnValue:
+    """The blanks page: counts and numbers by state, the deliveries, the form to record one
+    (``form`` re-shown with its errors after a refusal), and next school year's demand."""
+    app = services()
+    conn = app.store.conn
+    today = app.clock.today()
+    found = blanks_by_state(conn)
+    states = [
+        (state, BLANK_STATE_NAMES[state], len(found[state]), number_ranges(found[state]))
+        for state in BLANK_STATES
+    ]
+    percent = int(app.settings["cards.blank_reserve_percent"])
+    return render_template(
+        "cards/blanks.html",
+        states=states,
+        total=sum(len(n) for n in found.values()),
+        batches=batches(conn),
+        form=form or ReceiveForm(formdata=None, data={"received_on": today}),
+        can_receive=may(manager(Area.BLANKS)),
+        can_export=may(viewer(Area.LISTS)),
+        demand=estimate(conn, today, percent),
+        due=demand_due(today),
+        reserve_percent=percent,
+        year_label=school_year_label,
+    ), status
 
 
 @blueprint.get("/blanks")
 @needs(viewer(Area.BLANKS))
 def blanks() -> ResponseReturnValue:
-    found = blanks_by_state(services().store.conn)
-    states = [
-        (state, BLANK_STATE_NAMES[state], len(found[state]), number_ranges(found[state]))
-        for state in BLANK_STATES
-    ]
-    return render_template(
-        "cards/blanks.html", states=states, total=sum(len(n) for n in found.values())
-    )
+    return blanks_page()

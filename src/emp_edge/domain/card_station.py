@@ -171,5 +171,5 @@ class BlankDemand:
 def reserve_for(pupils: int, percent: int) -> int:
     """The reserve for replacements and spoiled blanks: ``percent`` of the pupils, rounded up."""
     if pupils < 0 or not 0 <= percent <= 100:
-        raise InputError("the reserve is a share of 0–100 % of a number of pupils")
+        raise InputError("the reserve is a share of 0 to 100 percent of a number of pupils")
     return math.ceil(pupils * percent / 100)

@@ -43,16 +43,20 @@ def receive_blanks(store: Store, first: str = "EMP000101", last: str = "EMP00012
         receive_batch(tx, blank_range(first, last), TODAY, "VAZ-1", user_id=None)
 
 
-def requested_card(store: Store, first: str, last: str, label: str = "1a") -> tuple[int, int]:
-    """A pupil with a card asked for by a parent, its data not checked, no photo; (pupil, card)."""
-    pupil = add_pupil(store, first, last, label=label)
+def request_for(store: Store, pupil: int) -> int:
+    """A card asked for the pupil by a parent, its data not checked, no photo; its number."""
     with store.transaction() as tx:
-        card = record_request(
+        return record_request(
             tx,
             RequestInput(pupil, TODAY, Requester.PARENT, "Rūta Žemaitė", "+37060000000"),
             user_id=None,
         )
-    return pupil, card
+
+
+def requested_card(store: Store, first: str, last: str, label: str = "1a") -> tuple[int, int]:
+    """A pupil with a card asked for by a parent, its data not checked, no photo; (pupil, card)."""
+    pupil = add_pupil(store, first, last, label=label)
+    return pupil, request_for(store, pupil)
 
 
 def make_ready(store: Store, pupil: int, card: int) -> None:

@@ -9,8 +9,9 @@ from datetime import date
 
 import pytest
 
+from card_station_cards import receive_blanks, request_for
 from club_school import add_pupil
-from emp_edge.domain.card_station import Recipient, Requester, blank_range
+from emp_edge.domain.card_station import Recipient, Requester
 from emp_edge.domain.cards import (
     CardState,
     CardVerdict,
@@ -28,7 +29,6 @@ from emp_edge.store.card_printing import claim_blank, personalise, ready_to_prin
 from emp_edge.store.card_requests import (
     RequestInput,
     record_payment,
-    record_request,
     request_replacement,
 )
 from emp_edge.store.card_returns import destroy, destroyable, return_card
@@ -38,23 +38,11 @@ JPEG = b"\xff\xd8\xff\xe0" + b"photo" * 10
 
 
 def _blanks(store: Store, first: str = "EMP000101", last: str = "EMP000110") -> None:
-    with store.transaction() as tx:
-        now = tx.now()
-        for number in blank_range(first, last).numbers():
-            tx.execute(
-                "INSERT INTO blanks (blank_number, received_on, changed_at) VALUES (?, ?, ?)",
-                (number, TODAY.isoformat(), now),
-            )
-        tx.emit("test.blanks", {})
+    receive_blanks(store, first, last)
 
 
 def _request(store: Store, pupil: int) -> int:
-    with store.transaction() as tx:
-        return record_request(
-            tx,
-            RequestInput(pupil, TODAY, Requester.PARENT, "Rūta Žemaitė", "+37060000000"),
-            user_id=None,
-        )
+    return request_for(store, pupil)
 
 
 def _ready(store: Store, card_id: int, pupil: int) -> None:

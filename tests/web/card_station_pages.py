@@ -12,16 +12,16 @@ from flask_babel import force_locale, ngettext
 from PIL import Image, ImageDraw
 from visitor import Visitor, make_user, signed_in
 
+from card_station_cards import receive_blanks, request_for
 from club_school import add_pupil
 from emp_edge.card_station.papers import StationPapers
 from emp_edge.domain.access import Area, Level
-from emp_edge.domain.card_station import Recipient, Requester, blank_range
+from emp_edge.domain.card_station import Recipient
 from emp_edge.printer.card_face import load_template
 from emp_edge.store import Store
 from emp_edge.store.card_faces import face, save_face, save_photo
 from emp_edge.store.card_issue import hand_over, issue_card
 from emp_edge.store.card_printing import claim_blank, personalise, settle_print
-from emp_edge.store.card_requests import RequestInput, record_request
 from emp_edge.web.card_papers import use_card_papers
 
 ACCOUNT = "LT00 0000 0000 0000 0000"
@@ -53,23 +53,11 @@ def pupil(
 
 
 def add_blanks(store: Store, first: str = "EMP000101", last: str = "EMP000110") -> None:
-    with store.transaction() as tx:
-        now = tx.now()
-        for number in blank_range(first, last).numbers():
-            tx.execute(
-                "INSERT INTO blanks (blank_number, received_on, changed_at) VALUES (?, ?, ?)",
-                (number, TODAY.isoformat(), now),
-            )
-        tx.emit("test.blanks", {})
+    receive_blanks(store, first, last)
 
 
 def request_card(store: Store, pupil_id: int) -> int:
-    with store.transaction() as tx:
-        return record_request(
-            tx,
-            RequestInput(pupil_id, TODAY, Requester.PARENT, "Rūta Žemaitė", "+37060000000"),
-            user_id=None,
-        )
+    return request_for(store, pupil_id)
 
 
 def issued_card(store: Store, pupil_id: int, uid: str = "04A1B2C3D4E5F6") -> int:

@@ -22,10 +22,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
-from flask import current_app
+from flask import Response, abort, current_app
 from flask.sansio.app import App
+from flask_login import current_user
 
 from emp_edge.errors import EdgeError
+from emp_edge.web import live
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +151,31 @@ def jobs() -> Jobs:
     """The jobs of the app serving this request."""
     found: Jobs = current_app.extensions[EXTENSION]
     return found
+
+
+def own_job(job_id: str, kind: str) -> Job:
+    """The signed-in person's job of this kind, or a 404: nobody sees another's job."""
+    job = jobs().snapshot(job_id, current_user.account.id)
+    if job is None or job.kind != kind:
+        abort(404)
+    return job
+
+
+def progress_stream(job_id: str, kind: str, view: Callable[[Job], Any]) -> Response:
+    """Server-Sent Events of the job's progress (``view`` of each snapshot) until it ends."""
+    own_job(job_id, kind)
+    owner = current_user.account.id
+    ended = False
+
+    def produce() -> tuple[str, Any] | None:
+        nonlocal ended
+        job = jobs().snapshot(job_id, owner)
+        if ended or job is None:
+            return None
+        ended = job.finished
+        return "progress", view(job)
+
+    return live.stream(produce)
 
 
 # ---------------------------------------------------------------- the spool of input files

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext
@@ -28,7 +28,6 @@ from emp_edge.store.card_lists import OpenRequest, open_requests
 from emp_edge.store.card_printing import check_free_blank, free_blanks, ready_to_print
 from emp_edge.store.print_batches import BatchReport, CardOutcome, Reason
 from emp_edge.web import jobs as background
-from emp_edge.web import live
 from emp_edge.web.access import audit_view, entry, may, needs, services
 from emp_edge.web.forms import show_error
 from emp_edge.web.forms.card_station import BatchForm, ticked_numbers
@@ -207,10 +206,7 @@ def _ended(report: BatchReport, started: Entry) -> Entry:
 
 
 def _job_or_404(job_id: str) -> background.Job:
-    job = background.jobs().snapshot(job_id, current_user.account.id)
-    if job is None or job.kind != JOB_KIND:
-        abort(404)
-    return job
+    return background.own_job(job_id, JOB_KIND)
 
 
 @blueprint.get("/print/<job_id>")
@@ -226,19 +222,7 @@ def progress(job_id: str) -> ResponseReturnValue:
 @blueprint.get("/print/<job_id>/events")
 @needs(manager(CARDS))
 def progress_events(job_id: str) -> ResponseReturnValue:
-    _job_or_404(job_id)
-    owner = current_user.account.id
-    ended = False
-
-    def produce() -> tuple[str, dict[str, Any]] | None:
-        nonlocal ended
-        job = background.jobs().snapshot(job_id, owner)
-        if ended or job is None:
-            return None
-        ended = job.finished
-        return "progress", _job_view(job)
-
-    return live.stream(produce)
+    return background.progress_stream(job_id, JOB_KIND, _job_view)
 
 
 def _job_view(job: background.Job) -> dict[str, Any]:

@@ -35,7 +35,6 @@ from emp_edge.store.audit import Entry, record
 from emp_edge.store.enrolment_pages import pupil_enrolments
 from emp_edge.store.pupil_pages import PupilQuery, pupil_details, read_query, search_pupils
 from emp_edge.web import jobs as background
-from emp_edge.web import live
 from emp_edge.web.access import audit_view, entry, may, needs, services
 from emp_edge.web.i18n import error_text
 from emp_edge.web.labels import CARD_STATE_NAMES, MEAL_NAMES
@@ -324,26 +323,11 @@ def import_job(job_id: str) -> ResponseReturnValue:
 @blueprint.get("/import/<job_id>/events")
 @needs(manager(PD))
 def import_job_events(job_id: str) -> ResponseReturnValue:
-    _job_or_404(job_id)
-    owner = current_user.account.id
-    ended = False
-
-    def produce() -> tuple[str, dict[str, Any]] | None:
-        nonlocal ended
-        job = background.jobs().snapshot(job_id, owner)
-        if ended or job is None:
-            return None
-        ended = job.finished
-        return "progress", _job_view(job)
-
-    return live.stream(produce)
+    return background.progress_stream(job_id, "classlist", _job_view)
 
 
 def _job_or_404(job_id: str) -> background.Job:
-    job = background.jobs().snapshot(job_id, current_user.account.id)
-    if job is None or job.kind != "classlist":
-        abort(404)
-    return job
+    return background.own_job(job_id, "classlist")
 
 
 def _problem_text(problem: EdgeError) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -354,12 +355,10 @@ class _Reader:
         return x, y, width, height
 
     def hex_colour(self, value: Any, field: str) -> Colour:
-        if isinstance(value, str) and len(value) == 7 and value[0] == "#":
-            try:
-                return int(value[1:3], 16), int(value[3:5], 16), int(value[5:7], 16)
-            except ValueError:
-                pass
-        raise self.fail("{field} must be a colour like #1f4e8c", field)
+        digits = value[1:] if isinstance(value, str) and value.startswith("#") else ""
+        if len(digits) != 6 or any(c not in "0123456789abcdefABCDEF" for c in digits):
+            raise self.fail("{field} must be a colour like #1f4e8c", field)
+        return int(digits[0:2], 16), int(digits[2:4], 16), int(digits[4:6], 16)
 
     def colour(self, value: Any, field: str) -> Colour:
         if not isinstance(value, str) or value not in self.colours:
@@ -373,15 +372,13 @@ class _Reader:
 
     def font_file(self, value: Any, field: str) -> Path:
         name = self.text(value, field)
-        if Path(name).is_absolute():
-            if Path(name).is_file():
-                return Path(name)
-        else:
-            try:
-                return font_file(name)
-            except PrinterError:
-                pass
-        raise self.fail("{field}: the font file {font} is not on this system", field, font=name)
+        found: Path | None = Path(name) if Path(name).is_absolute() else None
+        if found is None:
+            with suppress(PrinterError):  # not among the system's fonts: said just below
+                found = font_file(name)
+        if found is None or not found.is_file():
+            raise self.fail("{field}: the font file {font} is not on this system", field, font=name)
+        return found
 
 
 @lru_cache(maxsize=512)

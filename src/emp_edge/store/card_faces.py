@@ -166,6 +166,20 @@ def remove_other_entry(tx: Transaction, card_id: int, entry_id: int) -> None:
         raise InputError("card {number} has no entry {entry}", number=card.id, entry=entry_id)
 
 
+def delete_printed_data(tx: Transaction, card_id: int, reason: str, on: date) -> tuple[int, int]:
+    """Delete what was printed on the card and its "Kiti įrašai" (§24, §44), and mark the card
+    with the day and the reason (a reason recorded earlier is kept). Returns how many face and
+    entry rows were deleted."""
+    faces = tx.execute("DELETE FROM card_faces WHERE card_id = ?", (card_id,)).rowcount
+    entries = tx.execute("DELETE FROM card_other_entries WHERE card_id = ?", (card_id,)).rowcount
+    tx.execute(
+        "UPDATE cards SET data_deleted_on = ?, data_deleted_reason = ?, updated_at = ?"
+        " WHERE id = ? AND data_deleted_on IS NULL",
+        (on.isoformat(), reason, tx.now(), card_id),
+    )
+    return faces, entries
+
+
 def save_photo(tx: Transaction, pupil_id: int, jpeg: bytes) -> None:
     """Keep the pupil's checked photo (already cropped to the card's box) for the next card."""
     if not jpeg.startswith(b"\xff\xd8") or len(jpeg) > PHOTO_MAX_BYTES:

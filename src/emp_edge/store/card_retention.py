@@ -4,9 +4,9 @@ card was issued (§24: kept no longer than the card's making needs).
 
 Expiry writes one ``card.expired`` event per card, like every other move of a card the registry
 hears of (§34), so each is acknowledged on its own. The purge writes one ``cards.purged`` event
-with counts and card numbers only. Deleted rows are really gone: the purge turns SQLite's
-``secure_delete`` on for its connection (Debian's SQLite is built with it on; other builds are
-not), so the freed space is overwritten with zeros, and ``flush_deleted`` afterwards checkpoints
+with counts and card numbers only. Deleted rows are really gone: the store's connections have
+SQLite's ``secure_delete`` on, so the freed space is overwritten with zeros, and
+``flush_deleted`` afterwards checkpoints
 the write-ahead log and truncates it, so no old copy of a page stays in the ``-wal`` file.
 """
 
@@ -20,6 +20,7 @@ from typing import Final
 
 from emp_edge.domain.cards import CardState
 from emp_edge.errors import InputError
+from emp_edge.store.card_faces import delete_printed_data
 from emp_edge.store.card_lists import OPEN_STATES
 from emp_edge.store.card_moves import card_payload, move_card, station_card
 from emp_edge.store.outbox import Transaction
@@ -107,18 +108,11 @@ def purge_card_data(tx: Transaction, today: date, days: int) -> PurgeCounts:
     pupil_ids = _due_photos(tx.conn, cutoff)
     if not card_ids and not pupil_ids:
         return PurgeCounts()
-    tx.execute("PRAGMA secure_delete = ON")
     faces = entries = photos = 0
     for card_id in card_ids:
-        faces += tx.execute("DELETE FROM card_faces WHERE card_id = ?", (card_id,)).rowcount
-        entries += tx.execute(
-            "DELETE FROM card_other_entries WHERE card_id = ?", (card_id,)
-        ).rowcount
-        tx.execute(
-            "UPDATE cards SET data_deleted_on = ?, data_deleted_reason = ?, updated_at = ?"
-            " WHERE id = ? AND data_deleted_on IS NULL",
-            (today.isoformat(), RETENTION_REASON, tx.now(), card_id),
-        )
+        deleted_faces, deleted_entries = delete_printed_data(tx, card_id, RETENTION_REASON, today)
+        faces += deleted_faces
+        entries += deleted_entries
     for pupil_id in pupil_ids:
         photos += tx.execute("DELETE FROM pupil_photos WHERE pupil_id = ?", (pupil_id,)).rowcount
     counts = PurgeCounts(tuple(card_ids), faces, entries, photos)

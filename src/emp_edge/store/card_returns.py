@@ -18,6 +18,7 @@ from datetime import date
 from emp_edge.domain.card_station import person_name
 from emp_edge.domain.cards import CardState, allowed_moves
 from emp_edge.errors import InputError, TransitionError
+from emp_edge.store.card_faces import delete_printed_data
 from emp_edge.store.card_issue import ActItem
 from emp_edge.store.card_moves import StationCard, card_payload, move_card, station_card
 from emp_edge.store.outbox import Transaction
@@ -42,20 +43,14 @@ def _reason(text: str) -> str:
 def delete_card_data(tx: Transaction, card: StationCard, reason: str, on: date) -> bool:
     """Delete what was printed on the card and, when no other card of the pupil is open, the
     pupil's photo (§24, §44). Returns whether anything was left to delete."""
-    gone = tx.execute("DELETE FROM card_faces WHERE card_id = ?", (card.id,)).rowcount
-    gone += tx.execute("DELETE FROM card_other_entries WHERE card_id = ?", (card.id,)).rowcount
+    faces, entries = delete_printed_data(tx, card.id, reason, on)
+    gone = faces + entries
     open_card = tx.execute(
         "SELECT 1 FROM cards WHERE pupil_id = ? AND state IN ('requested', 'personalised')",
         (card.pupil_id,),
     ).fetchone()
     if open_card is None:
         gone += tx.execute("DELETE FROM pupil_photos WHERE pupil_id = ?", (card.pupil_id,)).rowcount
-    tx.execute(
-        "UPDATE cards SET data_deleted_on = coalesce(data_deleted_on, ?),"
-        " data_deleted_reason = CASE WHEN data_deleted_on IS NULL THEN ?"
-        " ELSE data_deleted_reason END, updated_at = ? WHERE id = ?",
-        (on.isoformat(), reason, tx.now(), card.id),
-    )
     return gone > 0
 
 

@@ -31,7 +31,8 @@ DEFAULT_BUSY_TIMEOUT_MS = 5000
 
 
 def connect(path: Path | str, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> sqlite3.Connection:
-    """A connection with the house pragmas: WAL, synchronous=FULL, foreign keys, busy timeout.
+    """A connection with the house pragmas: WAL, synchronous=FULL, foreign keys, busy timeout,
+    and secure_delete, so a deleted photo or name is overwritten in the file, not left behind.
 
     Transactions are controlled by hand (``isolation_level=None``), never by the driver.
     """
@@ -49,6 +50,7 @@ def connect(path: Path | str, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) ->
                 raise StoreError("cannot switch the database to WAL mode (got {mode})", mode=mode)
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")
     except sqlite3.Error as err:
         raise StoreError(
             "cannot open the database: {reason}", where=str(path), reason=str(err)

@@ -2,15 +2,19 @@
 
 ::
 
-    EdgeError                   anything emp-edge raises on purpose
-    ├── ConfigError             a setting, a config file or the environment is wrong
-    ├── InputError              data given by a person or a file is wrong (says what and where)
-    │   └── TransitionError     a card (or other record) cannot move to the state asked for
-    ├── StoreError              the database cannot be opened, migrated or written
-    ├── DeviceError             a piece of hardware failed
-    │   ├── ReaderError         a card reader
-    │   └── PrinterError        a card or receipt printer
-    └── SyncError               the registry could not be reached or refused a batch
+    EdgeError                       anything emp-edge raises on purpose
+    ├── ConfigError                 a setting, a config file or the environment is wrong
+    ├── InputError                  data given by a person or a file is wrong (says what and where)
+    │   └── TransitionError         a card (or other record) cannot move to the state asked for
+    ├── StoreError                  the database cannot be opened, migrated or written
+    ├── DeviceError                 a piece of hardware failed
+    │   ├── ReaderError             a card reader
+    │   └── PrinterError            a card or receipt printer
+    └── SyncError                   the registry could not be reached or refused a batch
+        ├── RegistryUnreachableError    no answer: refused connection, timeout, cut, TLS
+        ├── RegistryAnswerError         an answer that cannot be read: malformed, oversized, half
+        └── RegistryRefusedError        an error status for the whole request (401, 400, 5xx…)
+            └── CursorExpiredError      the registry no longer knows the roster cursor (410)
 
 Adapters translate the errors of the libraries they wrap into these types at the boundary;
 nothing in the middle of the code catches a bare ``Exception``.
@@ -77,3 +81,28 @@ class PrinterError(DeviceError):
 
 class SyncError(EdgeError):
     """The registry could not be reached, or it refused what was sent."""
+
+
+class RegistryUnreachableError(SyncError):
+    """No answer came: the connection was refused, timed out or was cut, or TLS failed."""
+
+
+class RegistryAnswerError(SyncError):
+    """The registry answered something that cannot be read: malformed, oversized, half."""
+
+
+class RegistryRefusedError(SyncError):
+    """The registry answered the whole request with an error status."""
+
+    def __init__(self, template: str, *, status: int, where: str | None = None, **params: Any):
+        super().__init__(template, where=where, status=status, **params)
+        self.status = status
+
+    @property
+    def retryable(self) -> bool:
+        """A server error, throttling or timeout, worth trying again later."""
+        return self.status >= 500 or self.status in (408, 425, 429)
+
+
+class CursorExpiredError(RegistryRefusedError):
+    """The registry no longer knows the roster cursor: the roster is read again from the start."""

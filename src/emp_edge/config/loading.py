@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from emp_edge.config.table import SETTINGS, Setting
+from emp_edge.config.setting import Setting
+from emp_edge.config.table import SETTINGS
 from emp_edge.errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("/etc/emp-edge/emp-edge.toml")

@@ -6,39 +6,14 @@ A setting's name is ``section.key`` (or a bare ``key`` for the top level). In th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
+
+from emp_edge.config.setting import Setting
+from emp_edge.config.sync_table import SYNC_SETTINGS
 
 #: the roles this version can run; `run` starts those named in ``roles``
 KNOWN_ROLES = ("web", "terminal")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-
-
-@dataclass(frozen=True)
-class Setting:
-    name: str
-    default: Any
-    help: str
-    kind: type = str
-    #: allowed values (for strings and for the items of lists), or None for any
-    choices: tuple[str, ...] | None = None
-    minimum: int | None = None
-    maximum: int | None = None
-    #: a regular expression text settings must match in full, and how to say so
-    pattern: str | None = None
-    pattern_help: str = ""
-
-    @property
-    def section(self) -> str:
-        return self.name.rpartition(".")[0]
-
-    @property
-    def key(self) -> str:
-        return self.name.rpartition(".")[2]
-
-    @property
-    def env_name(self) -> str:
-        return "EMP_EDGE_" + self.name.replace(".", "_").upper()
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -339,6 +314,7 @@ SETTINGS: tuple[Setting, ...] = (
         minimum=0,
         maximum=100,
     ),
+    *SYNC_SETTINGS,
 )
 
 

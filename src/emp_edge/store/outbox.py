@@ -87,17 +87,21 @@ class Transaction:
         return event_id
 
 
-def pending(conn: sqlite3.Connection, limit: int = 100) -> list[OutboxEvent]:
-    """Events not yet acknowledged, oldest first."""
+#: the events push sends: neither acknowledged nor refused by the registry
+TO_SEND = "acked_at IS NULL AND rejected_reason IS NULL"
+
+
+def pending(conn: sqlite3.Connection, limit: int = 100, *, after: int = 0) -> list[OutboxEvent]:
+    """Events to send (not acknowledged, not refused), oldest first, from ``seq`` > ``after``."""
     rows = conn.execute(
-        "SELECT seq, event_id, type, payload, created_at, attempts, acked_at FROM outbox "
-        "WHERE acked_at IS NULL ORDER BY seq LIMIT ?",
-        (limit,),
+        "SELECT seq, event_id, type, payload, created_at, attempts, acked_at FROM outbox "  # noqa: S608
+        f"WHERE {TO_SEND} AND seq > ? ORDER BY seq LIMIT ?",
+        (after, limit),
     ).fetchall()
     return [OutboxEvent(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in rows]
 
 
 def backlog(conn: sqlite3.Connection) -> int:
-    """How many events wait for the registry."""
-    row = conn.execute("SELECT count(*) FROM outbox WHERE acked_at IS NULL").fetchone()
+    """How many events wait to be sent (a refused event waits for a person instead)."""
+    row = conn.execute(f"SELECT count(*) FROM outbox WHERE {TO_SEND}").fetchone()  # noqa: S608
     return int(row[0])

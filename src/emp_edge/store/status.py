@@ -6,6 +6,7 @@ import sqlite3
 from dataclasses import asdict, dataclass
 
 from emp_edge.store.outbox import backlog
+from emp_edge.store.sync_jobs import job_states
 
 
 @dataclass(frozen=True)
@@ -25,14 +26,12 @@ class TodayCounts:
 
 
 def sync_state(conn: sqlite3.Connection) -> SyncState:
-    acked = conn.execute("SELECT max(acked_at) FROM outbox").fetchone()[0]
-    pulled = conn.execute("SELECT max(updated_at) FROM sync_cursors").fetchone()[0]
-    last_success = max((t for t in (acked, pulled) if t), default=None)
-    error = conn.execute(
-        "SELECT last_error FROM outbox WHERE acked_at IS NULL AND last_error IS NOT NULL"
-        " ORDER BY seq DESC LIMIT 1"
-    ).fetchone()
-    return SyncState(backlog(conn), last_success, error[0] if error else None)
+    """Events waiting, the newest success of push or pull, and the error of a job failing now."""
+    jobs = job_states(conn).values()
+    last_success = max((j.last_success_at for j in jobs if j.last_success_at), default=None)
+    failing = [j for j in jobs if j.failing and j.last_error_at]
+    error = max(failing, key=lambda j: j.last_error_at or "").last_error if failing else None
+    return SyncState(backlog(conn), last_success, error)
 
 
 def today_counts(conn: sqlite3.Connection, since: str, before: str) -> TodayCounts:

@@ -29,6 +29,11 @@ KEYWORDS = {
     "PrinterError": None,
     "ReaderError": None,
     "TransitionError": None,
+    "SyncError": None,
+    "RegistryUnreachableError": None,
+    "RegistryAnswerError": None,
+    "RegistryRefusedError": None,
+    "CursorExpiredError": None,
 }
 #: strings that are the same in Lithuanian
 SAME_IN_LITHUANIAN = {"emp-edge", "%(level)s of %(area)s"}

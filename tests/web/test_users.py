@@ -174,7 +174,8 @@ def test_adding_a_user_saves_every_field_of_the_form(
     assert details.personal_code == CODE
     assert account.grants.levels == {Area.PERSONAL_DATA: Level.VIEWER, Area.CARDS: Level.MANAGER}
     assert not account.grants.is_admin
-    assert [e for e in _events(services, "user.added") if '"rasa"' in e]
+    [added] = [e for e in _events(services, "user.added") if f'"user_id":{account.id}' in e]
+    assert "rasa" not in added  # the registry gets the account's number, not its name
     [row] = _audit_rows(services, "user.added")
     assert row == (
         "admin",

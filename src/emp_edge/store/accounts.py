@@ -172,7 +172,6 @@ def add_user(tx: Transaction, user: NewUser) -> int:
         "user.added",
         {
             "user_id": user_id,
-            "username": username,
             "is_admin": user.is_admin,
             "club_leader": user.club_leader,
         },

@@ -348,7 +348,6 @@ def add_entitlement(
             "valid_from": valid_from,
             "valid_to": valid_to,
             "source": "staff",
-            "note": note,
         },
     )
     return entitlement_id

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlite_utils
 
@@ -99,6 +99,26 @@ def pending(conn: sqlite3.Connection, limit: int = 100, *, after: int = 0) -> li
         (after, limit),
     ).fetchall()
     return [OutboxEvent(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in rows]
+
+
+class StoredEvent(NamedTuple):
+    """An event to send as it is stored: ``payload`` is its JSON text, sent as it is."""
+
+    seq: int
+    event_id: str
+    type: str
+    payload: str
+    created_at: str
+
+
+def pending_raw(conn: sqlite3.Connection, limit: int = 100, *, after: int = 0) -> list[StoredEvent]:
+    """``pending`` without reading the payloads: push puts their stored JSON text on the wire."""
+    rows = conn.execute(
+        "SELECT seq, event_id, type, payload, created_at FROM outbox "  # noqa: S608
+        f"WHERE {TO_SEND} AND seq > ? ORDER BY seq LIMIT ?",
+        (after, limit),
+    ).fetchall()
+    return list(map(StoredEvent._make, rows))
 
 
 def backlog(conn: sqlite3.Connection) -> int:

@@ -22,11 +22,14 @@ import cards
 import clubs
 import kiosk
 import pcsc
+import registry_sync
 import store_commit
 import taps
 import web
 
-BENCHMARKS = (store_commit, taps, canteen, clubs, cards, card_batch, pcsc, kiosk, web)
+BENCHMARKS = (
+    store_commit, taps, canteen, clubs, cards, card_batch, pcsc, kiosk, web, registry_sync,
+)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -33,6 +33,8 @@ from emp_edge.printer.club_report_pdf import month_pdf
 from emp_edge.roster.importer import School, import_classlist
 from emp_edge.services import Services
 from emp_edge.store import Store
+from emp_edge.sync.client import client_from_settings
+from emp_edge.sync.schedule import SyncJobs
 from emp_edge.terminal.authenticity import (
     CardKeys,
     CardRead,
@@ -56,6 +58,7 @@ from emp_edge.web.views.card_printing import use_card_batch
 from emp_edge.web.views.club_report import use_report_pdf
 from emp_edge.web.views.pupils import use_classlist_importer
 from emp_edge.web.views.simulator import use_tap_simulator
+from emp_edge.web.views.sync import use_sync
 
 if TYPE_CHECKING:
     from emp_edge.printer.receipt_desk import ReceiptDesk
@@ -105,9 +108,10 @@ def web_app(
     *,
     simulator: TapSimulator | None = None,
     day_printer: Callable[[str, date], None] | None = None,
+    sync: SyncJobs | None = None,
 ) -> Flask:
     """The admin pages with the parts they use plugged in (importer, tap simulator, the
-    receipt printers' day report, the clubs' report as PDF)."""
+    receipt printers' day report, the clubs' report as PDF, "sync now")."""
     web = create_app(services, test_config, day_printer=day_printer)
     use_classlist_importer(web, partial(import_classlist, school=school_of(services.settings)))
     use_report_pdf(web, month_pdf)
@@ -117,7 +121,17 @@ def web_app(
         use_card_batch(web, card_batch(services.store, settings, card_keys(settings)))
     if simulator is not None:
         use_tap_simulator(web, simulator)
+    use_sync(web, sync)
     return web
+
+
+def sync_jobs(services: Services) -> SyncJobs:
+    """Push, pull and the nightly care of the cards (expiry, the retention purge), scheduled."""
+    settings = services.settings
+    care = CardCare(services)
+    return SyncJobs(
+        services.store, settings, partial(client_from_settings, settings), care=care.run
+    )
 
 
 # ---------------------------------------------------------------- the terminal role
@@ -309,8 +323,8 @@ def start_roles(services: Services) -> Running:
     clubs = club_schedule(services) if "terminal" in roles else None
     if clubs is not None:
         clubs.start()
-    care = CardCare(services)  # expiry and the retention purge: one job per database
-    care.start()
+    jobs = sync_jobs(services)  # each job runs once at a time, across processes too
+    jobs.start()
     if "web" not in roles:
         stopped = threading.Event()
 
@@ -321,7 +335,7 @@ def start_roles(services: Services) -> Running:
                 closing.stop()
             if clubs is not None:
                 clubs.stop()
-            care.stop()
+            jobs.stop()
             if desk is not None:
                 desk.stop()
 
@@ -336,6 +350,7 @@ def start_roles(services: Services) -> Running:
             services,
             simulator=terminals.simulator,
             day_printer=desk.print_day_report if desk is not None else None,
+            sync=jobs,
         ),
         host=services.settings["web.host"],
         port=services.settings["web.port"],
@@ -355,7 +370,7 @@ def start_roles(services: Services) -> Running:
             closing.stop()
         if clubs is not None:
             clubs.stop()
-        care.stop()
+        jobs.stop()
         if desk is not None:
             desk.stop()
 

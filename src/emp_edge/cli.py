@@ -18,6 +18,8 @@ import click
 
 from emp_edge import __version__, app
 from emp_edge.cli_canteen import canteen_group
+from emp_edge.cli_registry import registry_sim_command
+from emp_edge.cli_sync import sync_group
 from emp_edge.cli_users import audit_group, user_group
 from emp_edge.config import Settings, load_settings
 from emp_edge.config.terminals import parse_terminals
@@ -70,6 +72,8 @@ def main(ctx: click.Context, config: Path | None) -> None:
 main.add_command(user_group)
 main.add_command(audit_group)
 main.add_command(canteen_group)
+main.add_command(sync_group)
+main.add_command(registry_sim_command)
 
 
 def _read_password(password_file: Path | None) -> str:

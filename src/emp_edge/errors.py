@@ -50,6 +50,16 @@ class EdgeError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # copied and pickled whole, whatever the subclass's own arguments are
+        return (_rebuilt, (type(self), self.template, self.where, self.params))
+
+
+def _rebuilt(
+    kind: type[EdgeError], template: str, where: str | None, params: dict[str, Any]
+) -> EdgeError:
+    return kind(template, where=where, **params)
+
 
 class ConfigError(EdgeError):
     """A setting, a config file or an environment variable is wrong."""

@@ -611,6 +611,12 @@ def test_the_basket_is_shown_with_the_basket_right(app: Flask, store: Store) -> 
 
 # ------------------------------------------------------------------ sync
 
+#: a sync error as sync keeps it: the English template and its parameters
+UNREACHABLE = (
+    '{"template": "cannot reach the registry: {reason}",'
+    ' "params": {"reason": "connection refused"}}'
+)
+
 
 def test_sync_page_lists_events_without_payloads_and_the_cursors(app: Flask, store: Store) -> None:
     make_user(store, "nobody")
@@ -620,8 +626,13 @@ def test_sync_page_lists_events_without_payloads_and_the_cursors(app: Flask, sto
         tx.emit("card.issued", {"card_id": 1, "chip_uid": FULL_UID})
     with store.transaction(require_event=False) as tx:
         tx.execute(
-            "UPDATE outbox SET attempts = 3, last_error = 'connection refused'"
-            " WHERE type = 'card.issued'"
+            "UPDATE outbox SET attempts = 3, last_error = ? WHERE type = 'card.issued'",
+            (UNREACHABLE,),
+        )
+        tx.execute(
+            "INSERT INTO sync_jobs (job, last_success_at, last_error, last_error_at, failures)"
+            " VALUES ('push', '2026-10-05T07:00:00+00:00', ?, '2026-10-05T07:20:00+00:00', 2)",
+            (UNREACHABLE,),
         )
         tx.execute(
             "UPDATE outbox SET attempts = 1, acked_at = ?, rejected_reason = 'unknown pupil'"
@@ -642,7 +653,10 @@ def test_sync_page_lists_events_without_payloads_and_the_cursors(app: Flask, sto
     rejected = row(html, "data-seq", seqs["pupil.updated"])
     assert "unknown pupil" in rejected
     assert "2026-10-05 10:00" in rejected  # acknowledged, in Vilnius time
-    assert re.search(r'data-live="sync.last_error">connection refused<', html)
+    assert re.search(r'data-test="last-error">cannot reach the registry: connection refused<', html)
+    assert "2026-10-05 10:20: cannot reach the registry: connection refused" in row(
+        html, "data-job", "push"
+    )
     assert re.search(r'data-live="sync.backlog">\d+<', html)
     assert "2026-10-05 10:00" in re.findall(r'data-live="sync.last_success">([^<]*)<', html)[0]
     cursor = row(html, "data-cursor", "roster")

@@ -40,6 +40,12 @@ EXPECTED: dict[str, Rule] = {
     "dashboard.index": SIGNED_IN,
     "dashboard.status_events": SIGNED_IN,
     "sync.index": SIGNED_IN,
+    "sync.run_now": ADMIN,  # POST /sync/now
+    "sync.progress": ADMIN,  # GET /sync/now/<job_id>, and only the job's owner
+    "sync.progress_events": ADMIN,
+    "sync.correct_form": ADMIN,  # GET /sync/events/<seq>/correct: shows the payload
+    "sync.correct": ADMIN,  # POST
+    "sync.resend": ADMIN,
     "pupils.index": viewer(PD),
     "pupils.show": viewer(PD),
     "pupils.import_classlist": manager(PD),
@@ -168,6 +174,7 @@ SAMPLE_ARGUMENTS: dict[str, Any] = {
     "act_id": 1,
     "entry_id": 1,
     "side": "front",
+    "seq": 1,
 }
 
 

@@ -68,3 +68,18 @@ def upsert(
         (*wanted, now, known[0]),
     )
     return Upsert.UPDATED
+
+
+def registry_ids(conn: sqlite3.Connection, pupil_ids: set[int]) -> dict[int, str | None]:
+    """The registry ids the box knows now for these pupils (None: known only here)."""
+    found: dict[int, str | None] = {}
+    ids = sorted(pupil_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(
+            f"SELECT id, registry_id FROM pupils WHERE id IN ({marks})",  # noqa: S608
+            chunk,
+        )
+        found.update((int(pupil), registry) for pupil, registry in rows)
+    return found

@@ -19,6 +19,7 @@ from emp_edge.store.outbox import backlog
 from emp_edge.store.status import as_dict, sync_state, today_counts
 from emp_edge.web import live
 from emp_edge.web.access import may, needs, services
+from emp_edge.web.sync_texts import kept_error_text
 from emp_edge.web.views import simulator
 
 blueprint = Blueprint("dashboard", __name__)
@@ -66,7 +67,7 @@ def status() -> dict[str, Any]:
         "sync": {
             "backlog": sync.backlog,
             "last_success": moment(sync.last_success),
-            "last_error": sync.last_error or "—",
+            "last_error": kept_error_text(sync.last_error) or "—",
         },
         "today": as_dict(today_counts(conn, *_day_bounds())),
     }

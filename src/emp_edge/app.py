@@ -74,7 +74,11 @@ def setup_logging(level: str) -> None:
         force=True,
     )
     # nfcpy says so at INFO on every attempt to open a missing device; the station logs changes
-    logging.getLogger("nfc").setLevel(max(logging.WARNING, logging.getLogger().level))
+    quiet = max(logging.WARNING, logging.getLogger().level)
+    logging.getLogger("nfc").setLevel(quiet)
+    # a line per scheduled run and per HTTP request says nothing the jobs' own lines do not
+    logging.getLogger("apscheduler.executors.default").setLevel(quiet)
+    logging.getLogger("httpx").setLevel(quiet)
 
 
 def open_store(settings: Settings, clock: Clock | None = None, *, create: bool = False) -> Store:

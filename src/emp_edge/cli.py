@@ -6,6 +6,7 @@ saying what and where, and a non-zero exit: 2 for bad input, 1 when something el
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import shutil
@@ -184,6 +185,7 @@ def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
     from emp_edge.card_station.setup import card_template
     from emp_edge.demo_cards import stock_demo_station
     from emp_edge.demo_clubs import stock_demo_clubs
+    from emp_edge.demo_registry import start_demo_registry
     from emp_edge.demo_school import issue_demo_cards, make_classlist, stock_demo_canteen
     from emp_edge.domain.school import school_year
 
@@ -227,6 +229,19 @@ def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
     stock_demo_clubs(services.store, services.clock.now().astimezone(settings.tz))
     ready = stock_demo_station(services.store, today, card_template(settings))
     app.ensure_master_key(settings)
+    # the registry simulator on this computer stands in for the registry
+    registry, token_file = start_demo_registry(
+        folder, services.store, settings["school.code"], today
+    )
+    services = dataclasses.replace(
+        services,
+        settings=settings.replace(
+            sync__registry_url=registry.url,
+            sync__token_file=str(token_file),
+            sync__push_every_s=5,
+            sync__pull_every_min=1,
+        ),
+    )
     running = app.start_roles(services)
     click.echo(
         f"Demo school: {report.imported} pupils, {chips} cards ({ready} ready to print),"
@@ -237,9 +252,12 @@ def demo(ctx: click.Context, port: int, pupils: int, keep: bool) -> None:
     click.echo(
         f"Tap cards at {running.url}simulator; a terminal's screen is {running.url}kiosk/NAME"
     )
+    click.echo(f"The registry simulator is at {registry.url}; sync: {running.url}sync/")
     sys.stdout.flush()
 
     def clean_up() -> None:
+        registry.stop()
+        registry.registry.close()
         services.store.close()
         if not keep:
             shutil.rmtree(folder, ignore_errors=True)

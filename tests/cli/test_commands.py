@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
+import time
 from pathlib import Path
 
 import httpx
@@ -282,10 +283,29 @@ def test_demo_runs_a_school_and_throws_it_away(env: dict[str, str]) -> None:
         assert conn.execute(
             "SELECT price_cents FROM canteen_items WHERE name = 'Pietūs'"
         ).fetchone() == (250,)
-        entitled = conn.execute("SELECT count(DISTINCT pupil_id) FROM meal_entitlements").fetchone()
+        entitled = conn.execute(
+            "SELECT count(DISTINCT pupil_id) FROM meal_entitlements WHERE registry_key IS NULL"
+        ).fetchone()
         assert 90 <= entitled[0] <= 110
         sales = conn.execute("SELECT count(*) FROM till_sales WHERE till = 'valgykla-1'").fetchone()
         assert sales == (1 if reason == "ok" else 0,)
+        # the demo's registry: the box pushes its events and pulls the roster on its own
+        registry_url = out.wait_for(r"registry simulator is at (http://127\.0\.0\.1:\d+/)")[1]
+        assert registry_url != url
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            linked, acked = conn.execute(
+                "SELECT (SELECT count(*) FROM pupils WHERE registry_id IS NOT NULL),"
+                " (SELECT count(*) FROM outbox WHERE acked_at IS NOT NULL)"
+            ).fetchone()
+            if linked == 300 and acked:
+                break
+            time.sleep(0.5)
+        assert (linked, bool(acked)) == (300, True)
+        renamed = conn.execute("SELECT count(*) FROM pupils WHERE last_name LIKE '%-Žukauskienė'")
+        assert renamed.fetchone() == (1,)  # the registry wins for personal data
+        central = conn.execute("SELECT amount_cents FROM ledger WHERE event_id LIKE 'registry-%'")
+        assert central.fetchall() == [(1500,)]
         conn.close()
     finally:
         process.send_signal(signal.SIGTERM)

@@ -193,7 +193,8 @@ def push(
             job_succeeded(tx, Job.PUSH, report.figures())
         else:
             job_failed(tx, Job.PUSH, error_record(error), report.figures())
-    log.info(
+    log.log(
+        logging.INFO if report.sent or error is not None else logging.DEBUG,  # quiet when idle
         "push done sent=%d acked=%d duplicates=%d rejected=%d batches=%d error=%s",
         report.sent,
         report.acked,

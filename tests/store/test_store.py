@@ -107,6 +107,10 @@ def test_landed_migrations_never_change() -> None:
             "card_station",
             Path(__file__).with_name("migration_0006.sha256").read_text().strip(),
         ),
+        7: (
+            "registry_sync",
+            Path(__file__).with_name("migration_0007.sha256").read_text().strip(),
+        ),
     }
     for migration in migrations.registry():
         if migration.number in landed:

@@ -21,6 +21,7 @@ from emp_edge.config import Settings, load_settings
 from emp_edge.domain.clock import FixedClock
 from emp_edge.errors import ConfigError, RegistryUnreachableError, StoreError, SyncError
 from emp_edge.store import Store
+from emp_edge.store.roster_items import Applied
 from emp_edge.store.sync_jobs import Job, job_states, kept_error
 from emp_edge.sync.lock import CARE, PULL, PUSH, JobLock, lock_path
 from emp_edge.sync.pull import PullReport
@@ -68,7 +69,11 @@ class Steps:
         self.pulled += 1
         if progress is not None:
             progress(2, 7)  # pages, items
-        return self.pulls.pop(0) if self.pulls else PullReport(pages=2, items=7, created=7)
+        return (
+            self.pulls.pop(0)
+            if self.pulls
+            else PullReport(pages=2, totals=Applied(items=7, created=7))
+        )
 
 
 class Clock:

@@ -20,6 +20,7 @@ from emp_edge.services import Services
 from emp_edge.store import Store
 from emp_edge.store.accounts import set_language
 from emp_edge.store.outbox_answers import Answer, Verdict, record_answers
+from emp_edge.store.roster_items import Applied
 from emp_edge.store.sync_jobs import (
     Job,
     clock_offset_seen,
@@ -295,7 +296,7 @@ def sync_jobs(
         return PushReport(sent=6, acked=5, duplicates=1, rejected=1, batches=1, error=push_error)
 
     def pull(store: Store, client: Any, *, school_code: str, progress: Any = None) -> PullReport:
-        return PullReport(pages=1, items=4, created=3, updated=1)
+        return PullReport(pages=1, totals=Applied(items=4, created=3, updated=1))
 
     return SyncJobs(
         store,

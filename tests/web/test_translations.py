@@ -36,7 +36,12 @@ KEYWORDS = {
     "CursorExpiredError": None,
 }
 #: strings that are the same in Lithuanian
-SAME_IN_LITHUANIAN = {"emp-edge", "%(level)s of %(area)s"}
+SAME_IN_LITHUANIAN = {
+    "emp-edge",
+    "%(level)s of %(area)s",
+    "%(minutes)d min %(seconds)d s",  # the units are the same words
+    "%(seconds)d s",
+}
 
 
 def _extracted() -> set[str]:

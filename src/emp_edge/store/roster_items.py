@@ -135,6 +135,18 @@ class Applied:
         if len(self.skipped_items) < SKIPPED_KEPT:
             self.skipped_items.append(item)
 
+    def add(self, other: Applied) -> None:
+        """Count another page's items in with these."""
+        self.items += other.items
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.deleted += other.deleted
+        self.kept += other.kept
+        self.skipped += other.skipped
+        room = max(SKIPPED_KEPT - len(self.skipped_items), 0)
+        self.skipped_items.extend(other.skipped_items[:room])
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "items": self.items,

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from emp_edge.errors import CursorExpiredError, EdgeError, RegistryAnswerError, SyncError
 from emp_edge.store import Store
-from emp_edge.store.roster_items import SKIPPED_KEPT, Applied, SkippedItem
+from emp_edge.store.roster_items import Applied
 from emp_edge.store.roster_sync import apply_roster_page, roster_cursor
 from emp_edge.store.sync_jobs import (
     Job,
@@ -46,48 +46,48 @@ class RosterSource(Protocol):
 
 @dataclass
 class PullReport:
+    """What a pull did: its pages, the items' counts summed over them, how it ended."""
+
     pages: int = 0
-    items: int = 0
-    created: int = 0
-    updated: int = 0
-    deleted: int = 0
-    skipped: int = 0
+    totals: Applied = field(default_factory=Applied)
     restarted: bool = False  # the cursor had expired: the roster was read from the start
     error: SyncError | None = None  # why the run stopped early
-    unchanged: int = 0
-    kept: int = 0  # removed upstream, still in use here
-    skipped_items: list[SkippedItem] = field(default_factory=list)  # kind, key, reason
     clock_offset_s: int | None = None  # the registry's clock minus the box's
 
     @property
     def ok(self) -> bool:
         return self.error is None
 
+    @property
+    def items(self) -> int:
+        return self.totals.items
+
+    @property
+    def created(self) -> int:
+        return self.totals.created
+
+    @property
+    def updated(self) -> int:
+        return self.totals.updated
+
+    @property
+    def deleted(self) -> int:
+        return self.totals.deleted
+
+    @property
+    def skipped(self) -> int:
+        return self.totals.skipped
+
     def count(self, applied: Applied) -> None:
         """Add a page's counts."""
         self.pages += 1
-        self.items += applied.items
-        self.created += applied.created
-        self.updated += applied.updated
-        self.unchanged += applied.unchanged
-        self.deleted += applied.deleted
-        self.kept += applied.kept
-        self.skipped += applied.skipped
-        room = max(SKIPPED_KEPT - len(self.skipped_items), 0)
-        self.skipped_items.extend(applied.skipped_items[:room])
+        self.totals.add(applied)
 
     def as_dict(self) -> dict[str, Any]:
         """The report as ``sync_jobs`` keeps it (the error as its English text)."""
         return {
             "pages": self.pages,
-            "items": self.items,
-            "created": self.created,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "deleted": self.deleted,
-            "kept": self.kept,
-            "skipped": self.skipped,
-            "skipped_items": [item.as_dict() for item in self.skipped_items],
+            **self.totals.as_dict(),
             "restarted": self.restarted,
             "clock_offset_s": self.clock_offset_s,
             "error": None if self.error is None else self.error.message,
@@ -119,7 +119,7 @@ def pull(
         "roster pull pages=%d items=%d created=%d updated=%d deleted=%d kept=%d skipped=%d"
         " restarted=%s failed=%s",
         report.pages, report.items, report.created, report.updated, report.deleted,
-        report.kept, report.skipped, report.restarted, failed,
+        report.totals.kept, report.skipped, report.restarted, failed,
     )  # fmt: skip
     return report
 

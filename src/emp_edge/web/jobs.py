@@ -28,6 +28,7 @@ from flask_login import current_user
 
 from emp_edge.errors import EdgeError
 from emp_edge.web import live
+from emp_edge.web.i18n import error_text
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +160,28 @@ def own_job(job_id: str, kind: str) -> Job:
     if job is None or job.kind != kind:
         abort(404)
     return job
+
+
+def job_view(job: Job, unexpected: str, **extra: Any) -> tuple[dict[str, Any], Any]:
+    """The part of a job's view every kind shares, and the job's result once it has one.
+
+    A job that ended without a result is ``failed``, with its error in the reader's language, or
+    ``unexpected`` (already translated) when it ended by an error nobody foresaw.
+    """
+    view: dict[str, Any] = {
+        "finished": job.finished,
+        "running": not job.finished,
+        "done": job.done,
+        "total": job.total,
+        "failed": False,
+        "error_text": "",
+        "report": None,
+        **extra,
+    }
+    if job.finished and job.result is None:
+        view["failed"] = True
+        view["error_text"] = error_text(job.error) if job.error is not None else unexpected
+    return view, job.result if job.finished else None
 
 
 def progress_stream(job_id: str, kind: str, view: Callable[[Job], Any]) -> Response:

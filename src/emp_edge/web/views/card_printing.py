@@ -31,7 +31,7 @@ from emp_edge.web import jobs as background
 from emp_edge.web.access import audit_view, entry, may, needs, services
 from emp_edge.web.forms import show_error
 from emp_edge.web.forms.card_station import BatchForm, ticked_numbers
-from emp_edge.web.i18n import error_text, gettext
+from emp_edge.web.i18n import gettext
 from emp_edge.web.labels import BLANK_OUTCOME_NAMES
 
 log = logging.getLogger(__name__)
@@ -227,27 +227,14 @@ def progress_events(job_id: str) -> ResponseReturnValue:
 
 def _job_view(job: background.Job) -> dict[str, Any]:
     """The batch as its page and its live stream show it, in the reader's language."""
-    view: dict[str, Any] = {
-        "finished": job.finished,
-        "running": not job.finished,
-        "done": job.done,
-        "total": job.total,
-        "failed": False,
-        "error_text": "",
-        "stopped": False,
-        "stopped_text": "",
-        "report": None,
-    }
-    if not job.finished:
-        return view
-    report: BatchReport | None = job.result
+    view, result = background.job_view(
+        job,
+        gettext("The batch stopped because of an unexpected error."),
+        stopped=False,
+        stopped_text="",
+    )
+    report: BatchReport | None = result
     if report is None:
-        view["failed"] = True
-        view["error_text"] = (
-            error_text(job.error)
-            if job.error is not None
-            else gettext("The batch stopped because of an unexpected error.")
-        )
         return view
     who = {card.card_id: card for card in open_requests(services().store.conn)}
     lines = []

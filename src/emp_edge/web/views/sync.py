@@ -318,26 +318,13 @@ def progress_events(job_id: str) -> ResponseReturnValue:
 
 def _job_view(job: background.Job) -> dict[str, Any]:
     """The run as its page and its live stream show it, in the reader's language."""
-    view: dict[str, Any] = {
-        "finished": job.finished,
-        "running": not job.finished,
-        "step": str(JOB_NAMES[_steps().get(job.id, [Job.PUSH])[0]]),
-        "done": job.done,
-        "total": job.total,
-        "failed": False,
-        "error_text": "",
-        "report": None,
-    }
-    if not job.finished:
-        return view
-    report: RunReport | None = job.result
+    view, result = background.job_view(
+        job,
+        gettext("The sync stopped because of an unexpected error."),
+        step=str(JOB_NAMES[_steps().get(job.id, [Job.PUSH])[0]]),
+    )
+    report: RunReport | None = result
     if report is None:
-        view["failed"] = True
-        view["error_text"] = (
-            error_text(job.error)
-            if job.error is not None
-            else gettext("The sync stopped because of an unexpected error.")
-        )
         return view
     push, pull = report.push, report.pull
     errors = [

@@ -146,7 +146,7 @@ def test_an_expired_cursor_reads_the_roster_again_from_the_start(store: Store) -
     report = pull(store, registry, school_code=SCHOOL_CODE, page_size=3)
     assert report.restarted
     assert report.error is None
-    assert (report.pages, report.items, report.updated, report.unchanged) == (3, 7, 1, 6)
+    assert (report.pages, report.items, report.updated, report.totals.unchanged) == (3, 7, 1, 6)
     assert registry.asked[-4:] == ["1.7", None, "2.3", "2.6"]
     assert roster_cursor(store.conn) == "2.7"
     assert job_states(store.conn)[Job.PULL].last_report["restarted"] is True

@@ -97,8 +97,8 @@ def _serve_until_stopped(server: RegistryServer) -> None:
         with server:
             click.echo(f"registry-sim listening url={server.url}")
             sys.stdout.flush()
-            while not stopped.wait(0.5):
-                pass
+            while not stopped.wait(0.5):  # woken now and then, so a signal is seen at once
+                continue
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

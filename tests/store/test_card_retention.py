@@ -14,8 +14,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
 
 from card_rows import add_issued_card, add_photo, add_school_pupil
+from emp_edge.app import sync_jobs
 from emp_edge.card_station.retention import CardCare
 from emp_edge.config import load_settings
 from emp_edge.domain.cards import CardVerdict, verdict_at_terminal
@@ -30,6 +32,7 @@ from emp_edge.store.card_retention import (
     purge_card_data,
 )
 from emp_edge.store.taps import card_by_id
+from emp_edge.sync.schedule import CARE_JOB_ID
 from emp_edge.terminal.pipeline import Found, TapPipeline
 
 TODAY = date(2026, 10, 5)  # the tests' clock
@@ -261,16 +264,19 @@ def test_the_job_expires_then_purges_and_catches_up_at_start(
     card_id = add_issued_card(
         store, pupil, issued_on=date(2022, 9, 1), valid_until=date(2026, 8, 31)
     )
-    care = CardCare(services)
-    care.start()
+    scheduler = BackgroundScheduler(timezone=services.settings.tz, daemon=True)
+    scheduler.start()
+    jobs = sync_jobs(services)  # as `emp-edge run` schedules it (sync is off here)
+    jobs.start(scheduler)
     try:
-        assert care.next_run() is not None
+        assert scheduler.get_job(CARE_JOB_ID).next_run_time is not None
         deadline = time.monotonic() + 10
         while not events(store, "cards.purged") and time.monotonic() < deadline:
             time.sleep(0.05)  # the start's own run, on the scheduler's thread
     finally:
-        care.stop()
-    assert care.next_run() is None
+        jobs.stop()
+        scheduler.shutdown(wait=True)
+    assert scheduler.get_job(CARE_JOB_ID) is None
     state = store.conn.execute("SELECT state FROM cards WHERE id = ?", (card_id,)).fetchone()
     assert state == ("expired",)
     done = CardCare(services).run_once(TODAY)  # idempotent: nothing left to do

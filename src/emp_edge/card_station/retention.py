@@ -1,4 +1,5 @@
-"""The station's daily care of the cards: once at start, then every night (02:30 school time).
+"""The station's daily care of the cards, run by the sync jobs' schedule (``sync/schedule.py``):
+once at start, then every night at 02:30 school time, one run at a time across processes.
 
 Each run expires the issued cards past their last day (§45) in one transaction, then purges the
 printed data and photos of cards issued ``cards.retention_days`` ago (§24) in another, then
@@ -11,11 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from typing import Final
-
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
+from datetime import date
 
 from emp_edge.errors import EdgeError
 from emp_edge.services import Services
@@ -28,9 +25,6 @@ from emp_edge.store.card_retention import (
 
 log = logging.getLogger(__name__)
 
-JOB_ID: Final = "cards.care"
-DEFAULT_AT: Final = time(2, 30)
-
 
 @dataclass(frozen=True)
 class CareDone:
@@ -42,13 +36,10 @@ class CareDone:
 
 
 class CardCare:
-    """The nightly job; ``start`` runs it at once and schedules it daily at ``at``."""
+    """The nightly job; ``run`` is what the schedule calls."""
 
-    def __init__(self, services: Services, *, at: time = DEFAULT_AT) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
-        self.at = at
-        self._scheduler: BackgroundScheduler | None = None
-        self._own_scheduler = False
 
     def run_once(self, today: date) -> CareDone:
         """Expire, then purge, each in its own transaction; errors are raised to the caller."""
@@ -70,41 +61,3 @@ class CardCare:
         except EdgeError as err:
             log.warning("card care failed reason=%s", err)
             return None
-
-    def start(self, scheduler: BackgroundScheduler | None = None) -> None:
-        """Schedule the job on ``scheduler``, or on a scheduler of its own started here."""
-        tz = self.services.settings.tz
-        own = scheduler is None
-        target = BackgroundScheduler(timezone=tz, daemon=True) if scheduler is None else scheduler
-        target.add_job(
-            self.run,
-            CronTrigger(hour=self.at.hour, minute=self.at.minute, timezone=tz),
-            id=JOB_ID,
-            next_run_time=datetime.now(tz),  # at start too: a box off at night catches up
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=6 * 3600,
-            replace_existing=True,
-        )
-        if own:
-            target.start()
-        self._scheduler, self._own_scheduler = target, own
-        log.info("card care scheduled at=%s", self.at.strftime("%H:%M"))
-
-    def next_run(self) -> datetime | None:
-        """When the job runs next (None when not started)."""
-        if self._scheduler is None:
-            return None
-        job = self._scheduler.get_job(JOB_ID)
-        found: datetime | None = job.next_run_time if job is not None else None
-        return found
-
-    def stop(self) -> None:
-        """Stop the schedule, letting a run in progress finish its transaction."""
-        if self._scheduler is None:
-            return
-        if self._own_scheduler:
-            self._scheduler.shutdown(wait=True)
-        elif self._scheduler.get_job(JOB_ID) is not None:
-            self._scheduler.remove_job(JOB_ID)
-        self._scheduler = None

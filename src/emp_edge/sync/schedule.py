@@ -48,7 +48,7 @@ PULL_JOB_ID: Final = "sync.pull"
 CARE_JOB_ID: Final = "cards.care"
 #: the first pull comes this soon after the start: the roster may have changed while the box was off
 FIRST_PULL_AFTER: Final = timedelta(seconds=5)
-#: the nightly care of the cards, in school time (as ``CardCare`` runs it)
+#: the nightly care of the cards (``CardCare.run``), in school time
 CARE_AT: Final = time(2, 30)
 #: a night's care missed by less than this (the box was busy or asleep) still runs
 CARE_GRACE_S: Final = 6 * 3600
